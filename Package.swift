@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+// SPDX-License-Identifier: Apache-2.0
+import PackageDescription
+
+/// C kernels are always compiled optimized, debug builds included, so tests on real weights run at a usable speed.
+let optimizedC: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=fast", "-Wall"])]
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Ferry",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ferry", targets: ["ferry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: - C layer
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CKernelsCPU", path: "Sources/CKernelsCPU", cSettings: optimizedC,
+                linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
+
+        // MARK: - Swift modules, bottom up
+        .target(name: "FerryKernels", dependencies: ["CBLAS", "CKernelsCPU"], swiftSettings: swiftSettings),
+        .target(name: "FerryTokenizer", swiftSettings: swiftSettings),
+        .target(name: "FerryModel", dependencies: ["FerryKernels"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ferry",
+            dependencies: [
+                "FerryModel", "FerryTokenizer", "FerryKernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // MARK: - Tests
+        .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "FerryKernelsTests", dependencies: ["FerryKernels", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "FerryTokenizerTests", dependencies: ["FerryTokenizer", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "FerryModelTests", dependencies: ["FerryModel", "FerryTokenizer", "TestSupport"],
+                    swiftSettings: swiftSettings),
+    ]
+)

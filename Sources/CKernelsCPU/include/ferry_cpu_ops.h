@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// Element-wise and row-wise kernels of a transformer layer. Shapes are row-major and contiguous.
+#ifndef FERRY_CPU_OPS_H
+#define FERRY_CPU_OPS_H
+
+#include <stdint.h>
+#include "ferry_cpu_status.h"
+#include "ferry_cpu_pool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// out[r] = x[r] / sqrt(mean(x[r]²) + eps) * weight. x, out: [rows, dim] (out may equal x); weight: [dim].
+void ferry_cpu_rmsnorm(const float *x, const float *weight, float *out, int64_t rows, int64_t dim, float eps);
+
+/// Rotary embedding in the rotate-half layout (Hugging Face Llama), in place.
+/// x: [num_tokens, num_heads, head_dim]; positions: [num_tokens]; inv_freq: [rotary_dim / 2].
+/// The first `rotary_dim` elements of each head rotate: pair (i, i + rotary_dim/2) by angle position·inv_freq[i].
+void ferry_cpu_rope(float *x, const int32_t *positions, const float *inv_freq, int64_t num_tokens,
+                    int64_t num_heads, int64_t head_dim, int64_t rotary_dim);
+
+/// out[t, i] = silu(gate_up[t, i]) * gate_up[t, inter + i]. gate_up: [num_tokens, 2·inter]; out: [num_tokens, inter].
+void ferry_cpu_silu_mul(const float *gate_up, float *out, int64_t num_tokens, int64_t inter);
+
+/// out[t, i] = silu(gate[t, i]) * up[t, i], gate and up: [num_tokens, inter] (out may equal gate).
+void ferry_cpu_silu_mul_split(const float *gate, const float *up, float *out, int64_t count);
+
+/// x[i] += y[i] for i in [0, count).
+void ferry_cpu_add(float *x, const float *y, int64_t count);
+
+/// x[t, i] += bias[i] for a [num_tokens, dim] matrix.
+void ferry_cpu_add_bias(float *x, const float *bias, int64_t num_tokens, int64_t dim);
+
+/// In-place numerically stable softmax over `count` values.
+void ferry_cpu_softmax(float *x, int64_t count);
+
+/// Converts float16 / bfloat16 values to float32.
+void ferry_cpu_f16_to_f32(const uint16_t *src, float *dst, int64_t count);
+void ferry_cpu_bf16_to_f32(const uint16_t *src, float *dst, int64_t count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
