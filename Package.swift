@@ -41,7 +41,7 @@ let package = Package(
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "FerryKernelsTests", dependencies: ["FerryKernels", "TestSupport"],
+        .testTarget(name: "FerryKernelsTests", dependencies: ["FerryKernels", "CKernelsCPU", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "FerryTokenizerTests", dependencies: ["FerryTokenizer", "TestSupport"],
                     swiftSettings: swiftSettings),
