@@ -44,13 +44,13 @@ public struct GGUFFile: Sendable {
         reader.position = 4
         version = try reader.read(UInt32.self, "the version")
         guard version == 2 || version == 3 else { throw .unsupportedVersion(file: path, version: version) }
-        let tensorCount = try reader.count(minimumBytes: 24, "the tensor count")
-        let metadataCount = try reader.count(minimumBytes: 13, "the metadata count")
+        let tensorCount = try reader.count(minimumBytes: 24, requireFit: false, "the tensor count")
+        let metadataCount = try reader.count(minimumBytes: 13, requireFit: false, "the metadata count")
 
         var metadata: [String: GGUFValue] = [:]
         var keys: [String] = []
-        metadata.reserveCapacity(metadataCount)
-        keys.reserveCapacity(metadataCount)
+        metadata.reserveCapacity(reader.capacity(metadataCount, minimumBytes: 13))
+        keys.reserveCapacity(reader.capacity(metadataCount, minimumBytes: 13))
         for index in 0..<metadataCount {
             let key = try reader.string("metadata key #\(index)")
             let rawType = try reader.read(UInt32.self, "the type of metadata '\(key)'")
@@ -74,7 +74,7 @@ public struct GGUFFile: Sendable {
         self.alignment = alignment
 
         var infos: [(name: String, dims: [Int], type: UInt32, offset: UInt64)] = []
-        infos.reserveCapacity(tensorCount)
+        infos.reserveCapacity(reader.capacity(tensorCount, minimumBytes: 24))
         for index in 0..<tensorCount {
             let name = try reader.string("tensor info #\(index)")
             let section = "tensor info #\(index) ('\(name)')"
@@ -98,7 +98,7 @@ public struct GGUFFile: Sendable {
         let (aligned, overflow) = reader.position.addingReportingOverflow(alignment - 1)
         dataOffset = overflow ? Int.max : aligned / alignment * alignment
         var tensors: [String: WeightTensor] = [:]
-        tensors.reserveCapacity(infos.count)
+        tensors.reserveCapacity(infos.count)  // bounded: every info was read from the file
         for info in infos {
             guard tensors[info.name] == nil else { throw .duplicateTensor(file: path, tensor: info.name) }
             tensors[info.name] = try Self.tensor(info.name, dims: info.dims, rawType: info.type, offset: info.offset,

@@ -25,14 +25,29 @@ struct GGUFReader {
         return value
     }
 
-    /// Reads a count and rejects one whose elements (at least `minimumBytes` each) cannot fit in the rest of the file.
-    mutating func count(minimumBytes: Int, _ section: @autoclosure () -> String) throws(ModelError) -> Int {
+    /// Largest total size a count may imply, in bytes (1 TiB, beyond any model file): more is `absurdCount`.
+    static let absurdBytes = 1 << 40
+
+    /// Reads a count of elements of at least `minimumBytes` each.
+    ///
+    /// A count implying more than `absurdBytes` is `.absurdCount`. With `requireFit`, a count that cannot fit in the
+    /// rest of the file is `.truncated` (the file provably ends inside `section`); without it the caller reads the
+    /// elements one by one and the first short read names the exact element. Either way callers may reserve
+    /// `min(count, remaining / minimumBytes)` elements without risking a huge allocation.
+    mutating func count(minimumBytes: Int, requireFit: Bool = true, _ section: @autoclosure () -> String)
+        throws(ModelError) -> Int
+    {
         let raw = try read(UInt64.self, section())
-        guard raw <= UInt64(remaining / max(minimumBytes, 1)) else {
+        let size = max(minimumBytes, 1)
+        guard raw <= UInt64(Self.absurdBytes / size) else {
             throw .absurdCount(file: path, section: section(), count: raw)
         }
+        guard !requireFit || raw <= UInt64(remaining / size) else { throw .truncated(file: path, section: section()) }
         return Int(raw)
     }
+
+    /// Capacity to reserve for `count` elements of at least `minimumBytes` each: no more than the file can hold.
+    func capacity(_ count: Int, minimumBytes: Int) -> Int { min(count, remaining / max(minimumBytes, 1)) }
 
     /// Reads a GGUF string: 8-byte length, then UTF-8 bytes (no terminator).
     mutating func string(_ section: @autoclosure () -> String) throws(ModelError) -> String {

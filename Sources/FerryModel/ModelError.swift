@@ -46,7 +46,8 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     case badMagic(file: String, found: [UInt8])
     /// A GGUF version other than 2 or 3.
     case unsupportedVersion(file: String, version: UInt32)
-    /// A count (tensors, metadata keys, array elements) that cannot fit in the bytes left in the file.
+    /// A count (tensors, metadata keys, array elements) implying more than 1 TiB: no file can hold it. (A count
+    /// that merely exceeds the rest of the file is `.truncated`.)
     case absurdCount(file: String, section: String, count: UInt64)
     /// A GGUF metadata key is absent, has the wrong type, or an impossible value.
     case invalidMetadata(file: String, key: String, reason: String)
@@ -80,7 +81,7 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badMagic(let file, let found): "\(file): not a GGUF file (first bytes \(found))"
         case .unsupportedVersion(let file, let version): "\(file): unsupported GGUF version \(version) (need 2 or 3)"
         case .absurdCount(let file, let section, let count):
-            "\(file): \(section) count \(count) cannot fit in the rest of the file"
+            "\(file): \(section) count \(count) is absurd (implies more than 1 TiB)"
         case .invalidMetadata(let file, let key, let reason): "\(file): metadata '\(key)': \(reason)"
         }
     }
