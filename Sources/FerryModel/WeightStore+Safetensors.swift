@@ -43,7 +43,8 @@ extension WeightStore {
                 tensors[name] = tensor
             }
         }
-        for (name, shardName) in weightMap.sorted(by: { $0.key < $1.key }) where shards[shardName]?.tensors[name] == nil {
+        for (name, shardName) in weightMap.sorted(by: { $0.key < $1.key })
+        where shards[shardName]?.tensors[name] == nil {
             throw .missingTensor(file: folder.appendingPathComponent(shardName).path, tensor: name)
         }
         return WeightStore(format: .safetensors, source: index.path, tensors: tensors)

@@ -16,7 +16,8 @@ public struct WeightTensor: Sendable {
     /// The tensor's bytes: `type.byteCount(shape: shape)` of them, rows one after another.
     public let storage: ByteRegion
     /// Row permutation to apply when converting, or nil for rows in order: destination row `r` (HF order) is
-    /// stored row `rowOrder[r]`. Set for GGUF `q_proj`/`k_proj` to undo llama.cpp's RoPE interleaving.
+    /// stored row `rowOrder[r]`. Set for GGUF `q_proj`/`k_proj` to undo llama.cpp's RoPE interleaving. On a vector
+    /// (a GGUF q/k bias) it permutes elements the same way: element `r` is stored element `rowOrder[r]`.
     public let rowOrder: [Int]?
 
     public init(name: String, type: WeightType, shape: [Int], storage: ByteRegion, rowOrder: [Int]? = nil) {

@@ -111,9 +111,8 @@ import Testing
         #expect(throws: expected) { try GGUFFile(path: array) }
         // A count that merely exceeds the rest of the file means the file ends inside the array.
         let long = try scratch.write("long.gguf", bytes.patched(at: 61, with: UInt64(1_000_000).littleEndianBytes))
-        #expect(throws: ModelError.truncated(file: long, section: "the array value of metadata 'tokenizer.ggml.tokens'")) {
-            try GGUFFile(path: long)
-        }
+        let section = "the array value of metadata 'tokenizer.ggml.tokens'"
+        #expect(throws: ModelError.truncated(file: long, section: section)) { try GGUFFile(path: long) }
     }
 
     @Test func rejectsAnUnknownTensorTypeNamingTheTensor() throws {

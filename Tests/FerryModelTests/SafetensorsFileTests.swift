@@ -20,7 +20,8 @@ import Testing
     }
 
     @Test func parsesBF16Shards() throws {
-        let file = try SafetensorsFile(path: shared("models/stories260K-bf16-sharded/model-00002-of-00002.safetensors").path)
+        let shard = "models/stories260K-bf16-sharded/model-00002-of-00002.safetensors"
+        let file = try SafetensorsFile(path: shared(shard).path)
         let head = try #require(file.tensors["lm_head.weight"])
         #expect(head.type == .bf16 && head.shape == [512, 64] && head.storage.count == 65536)
     }
@@ -36,7 +37,8 @@ import Testing
     @Test func rejectsAHeaderLengthPastTheEndOfTheFile() throws {
         let scratch = try ScratchFolder()
         let bytes = try sharedBytes(single)
-        let path = try scratch.write("long-header.safetensors", bytes.patched(at: 0, with: UInt64(1 << 40).littleEndianBytes))
+        let huge = UInt64(1 << 40).littleEndianBytes
+        let path = try scratch.write("long-header.safetensors", bytes.patched(at: 0, with: huge))
         #expect(throws: ModelError.headerOutOfBounds(file: path, headerLength: 1 << 40, fileSize: bytes.count)) {
             try SafetensorsFile(path: path)
         }
@@ -61,9 +63,8 @@ import Testing
         let scratch = try ScratchFolder()
         let patched = try sharedBytes(single).replacingFirst(#""dtype":"F32""#, with: #""dtype":"I32""#)
         let path = try scratch.write("i32.safetensors", patched)
-        #expect(throws: ModelError.unsupportedTensorType(file: path, tensor: "model.embed_tokens.weight", type: "I32")) {
-            try SafetensorsFile(path: path)
-        }
+        let expected = ModelError.unsupportedTensorType(file: path, tensor: "model.embed_tokens.weight", type: "I32")
+        #expect(throws: expected) { try SafetensorsFile(path: path) }
     }
 
     @Test func rejectsOffsetsThatDisagreeWithShapeTimesDTypeSize() throws {
