@@ -15,7 +15,7 @@ extension CPUBackend {
         }
         if numTokens < sgemmThreshold {
             let status = weight.withRawPointer { w in
-                ferry_cpu_matmul(pool, weight.type.rawValue, w, Int64(weight.rows), Int64(weight.columns),
+                ferry_cpu_matmul(pool, weight.type.kernelType, w, Int64(weight.rows), Int64(weight.columns),
                                  x.pointer, Int64(numTokens), out.pointer)
             }
             try check(status, "matmul \(numTokens)×\(weight.columns) · \(weight.type)[\(weight.rows)]")
@@ -45,7 +45,7 @@ extension CPUBackend {
         while start < weight.rows {
             let count = min(tileRows, weight.rows - start)
             let status = weight.withRawPointer { w in
-                ferry_cpu_dequantize(weight.type.rawValue, w + start * rowBytes, tile, Int64(count), Int64(columns))
+                ferry_cpu_dequantize(weight.type.kernelType, w + start * rowBytes, tile, Int64(count), Int64(columns))
             }
             try check(status, "dequantize \(count) rows of \(weight.type)")
             sgemm(x: x.pointer, numTokens: x.rows, w: tile, rows: count, columns: columns,

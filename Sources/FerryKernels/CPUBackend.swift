@@ -62,7 +62,7 @@ public final class CPUBackend: ComputeBackend, @unchecked Sendable {
         let count = weight.rows * weight.columns
         let tensor = try allocate([count])
         let status = weight.bytes.withUnsafeBytes { source in
-            ferry_cpu_dequantize(weight.type.rawValue, source.baseAddress, tensor.pointer, 1, Int64(count))
+            ferry_cpu_dequantize(weight.type.kernelType, source.baseAddress, tensor.pointer, 1, Int64(count))
         }
         try check(status, "dequantize a \(weight.type) vector of \(count)")
         return tensor
@@ -83,7 +83,7 @@ public final class CPUBackend: ComputeBackend, @unchecked Sendable {
 
     public func embed(tokenIds: [Int32], table: WeightMatrix, into out: Tensor) throws(KernelError) {
         let status = table.withRawPointer { matrix in
-            ferry_cpu_gather_rows(table.type.rawValue, matrix, Int64(table.rows), Int64(table.columns), tokenIds,
+            ferry_cpu_gather_rows(table.type.kernelType, matrix, Int64(table.rows), Int64(table.columns), tokenIds,
                                   Int64(tokenIds.count), out.pointer)
         }
         try check(status, "embedding lookup of \(tokenIds.count) tokens in \(table.rows) rows")

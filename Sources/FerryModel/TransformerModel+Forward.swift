@@ -25,12 +25,13 @@ extension TransformerModel {
         let gate = space.gate.rows(0, count: n)                     // [n, intermediate]
         let up = space.up.rows(0, count: n)                         // [n, intermediate]
         let scale = 1 / Float(c.headDim).squareRoot()
+        let epsilon = Float(c.rmsNormEps)
         let slidingWindow = c.slidingWindow
 
         try backend.embed(tokenIds: batch.tokenIds, table: weights.embedding, into: x)
         for (index, layer) in weights.layers.enumerated() {
             // MARK: Attention block
-            backend.rmsNorm(x, weight: layer.inputNorm, epsilon: c.rmsNormEps, into: h)
+            backend.rmsNorm(x, weight: layer.inputNorm, epsilon: epsilon, into: h)
             try backend.matmul(h, layer.qProj, into: q)
             try backend.matmul(h, layer.kProj, into: k)
             try backend.matmul(h, layer.vProj, into: v)
@@ -38,8 +39,8 @@ extension TransformerModel {
             if let bias = layer.kBias { backend.addBias(k, bias) }
             if let bias = layer.vBias { backend.addBias(v, bias) }
             if let qNorm = layer.qNorm, let kNorm = layer.kNorm {
-                backend.rmsNorm(q, weight: qNorm, epsilon: c.rmsNormEps, into: q)
-                backend.rmsNorm(k, weight: kNorm, epsilon: c.rmsNormEps, into: k)
+                backend.rmsNorm(q, weight: qNorm, epsilon: epsilon, into: q)
+                backend.rmsNorm(k, weight: kNorm, epsilon: epsilon, into: k)
             }
             backend.rope(q, positions: batch.positions, inverseFrequencies: rotary.inverseFrequencies,
                          numHeads: c.numAttentionHeads, headDim: c.headDim)
@@ -55,7 +56,7 @@ extension TransformerModel {
             backend.add(x, projected)
 
             // MARK: MLP block
-            backend.rmsNorm(x, weight: layer.postAttentionNorm, epsilon: c.rmsNormEps, into: h)
+            backend.rmsNorm(x, weight: layer.postAttentionNorm, epsilon: epsilon, into: h)
             try backend.matmul(h, layer.gateProj, into: gate)
             try backend.matmul(h, layer.upProj, into: up)
             backend.siluMul(gate: gate, up: up, into: gate)
@@ -69,7 +70,7 @@ extension TransformerModel {
         let selected = space.selected.rows(0, count: wanted)
         let logits = space.logits.rows(0, count: wanted)
         try backend.gatherRows(x, rows: batch.logitsIndices, into: selected)
-        backend.rmsNorm(selected, weight: weights.finalNorm, epsilon: c.rmsNormEps, into: selected)
+        backend.rmsNorm(selected, weight: weights.finalNorm, epsilon: epsilon, into: selected)
         try backend.matmul(selected, weights.lmHead, into: logits)
         return backend.download(logits)
     }

@@ -35,7 +35,7 @@ struct TransformerWeights {
             let prefix = "model.layers.\(index)."
             let attention = prefix + "self_attn."
             let hasBias = config.attentionBias
-            let hasQKNorm = config.modelType == .qwen3
+            let hasQKNorm = config.modelType.hasQKNorm
             layers.append(LayerWeights(
                 inputNorm: try vector(prefix + "input_layernorm.weight", hidden),
                 postAttentionNorm: try vector(prefix + "post_attention_layernorm.weight", hidden),
