@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "FerryTokenizer", swiftSettings: swiftSettings),
         .target(name: "FerryModel", dependencies: ["FerryKernels"], swiftSettings: swiftSettings),
         .target(name: "FerryScheduling", swiftSettings: swiftSettings),
-        .target(name: "FerryEngine", dependencies: ["FerryModel", "FerryScheduling"], swiftSettings: swiftSettings),
+        .target(name: "FerryEngine", dependencies: ["FerryModel", "FerryScheduling", "FerryTokenizer"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "ferry",
             dependencies: [

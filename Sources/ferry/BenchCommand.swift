@@ -64,11 +64,12 @@ struct BenchCommand: ParsableCommand {
         let bandwidth = try HardwareProbe.memoryBandwidth(backend: backend)
         let shapes = matmulShapes(config: config, tokens: prefillTokens)
         let sgemm = try HardwareProbe.sgemmThroughput(shapes: shapes)
-        let layerFlops = shapes.reduce(0.0) { $0 + 2.0 * Double($1.m * $1.n * $1.k) }
-        let attentionFlops = 2.0 * Double(config.numAttentionHeads * config.headDim)
-            * Double(prefillTokens) * Double(prefillTokens + 1)
-        let prefillFlops = Double(config.numHiddenLayers) * (layerFlops + attentionFlops)
-            + 2.0 * Double(vocab * config.hiddenSize)
+        let layerFlops: Double = shapes.reduce(0.0) { $0 + 2.0 * Double($1.m * $1.n * $1.k) }
+        // Causal attention: q·k and p·v over on average (tokens + 1) / 2 positions, 2 FLOPs per multiply-add.
+        let attentionWidth = Double(config.numAttentionHeads * config.headDim)
+        let attentionFlops: Double = 2.0 * attentionWidth * Double(prefillTokens) * Double(prefillTokens + 1)
+        let lmHeadFlops = 2.0 * Double(vocab * config.hiddenSize)
+        let prefillFlops: Double = Double(config.numHiddenLayers) * (layerFlops + attentionFlops) + lmHeadFlops
         let prefillGflops = prefillFlops / prefill.prefillSeconds / 1e9
         let bound = bandwidth * 1e9 / Double(model.weightBytes)
 

@@ -8,7 +8,7 @@ enum ResourceUsage {
     /// Peak resident set size in bytes (Linux reports `ru_maxrss` in KiB).
     static func peakResidentBytes() -> Int {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return Int(usage.ru_maxrss) * 1024
     }
 }
