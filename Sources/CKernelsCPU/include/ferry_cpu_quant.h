@@ -44,6 +44,25 @@ ferry_cpu_status ferry_cpu_gather_rows(int type, const void *matrix, int64_t num
 ferry_cpu_status ferry_cpu_matmul(ferry_cpu_pool *pool, int type, const void *w, int64_t rows, int64_t cols,
                                   const float *x, int64_t num_tokens, float *y);
 
+/// Quantizes `rows` rows of `cols` float32 at `src` into `type` at `dst` (rows x row_bytes): Q8_0, Q4_0 and Q4_1 as
+/// llama.cpp's reference quantizers do; F16 and BF16 round to nearest even; F32 copies. For tests and tools.
+ferry_cpu_status ferry_cpu_quantize_rows(int type, const float *src, void *dst, int64_t rows, int64_t cols);
+
+/// SIMD levels of the matmul and dequantize kernels, chosen at run time from the CPU's features.
+typedef enum {
+    FERRY_CPU_SIMD_SCALAR = 0,  // portable C (the reference; the only level off x86-64)
+    FERRY_CPU_SIMD_AVX2 = 1,    // AVX2 + FMA + F16C
+    FERRY_CPU_SIMD_AVX512 = 2,  // AVX-512 F/BW/VL/VNNI/VBMI (Ice Lake, Zen 4 and later)
+} ferry_cpu_simd;
+
+/// The best level this CPU supports.
+int ferry_cpu_simd_level_supported(void);
+/// The level the kernels use now.
+int ferry_cpu_simd_level(void);
+/// Makes the kernels use `level`, clamped to what the CPU supports (a negative level: the best supported), and returns
+/// the level now in use. Process-wide; meant for tests and benchmarks (not to be changed while kernels run).
+int ferry_cpu_set_simd_level(int level);
+
 #ifdef __cplusplus
 }
 #endif

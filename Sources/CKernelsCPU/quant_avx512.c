@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: Apache-2.0
+// The AVX-512 level (F/BW/VL/VNNI/VBMI; x86-64 only, chosen at run time).
+//
+// Quantized weights are consumed in groups of 8 blocks (256 weights). A group is rearranged in registers (VBMI byte
+// permutes) into four vectors W0..W3 where 32-bit lanes 2j and 2j+1 hold weights of block j: W0 weights 0..7 of every
+// block, W1 8..15, W2 16..23, W3 24..31. The activations are quantized once per call into the same arrangement, so
+// four vpdpbusd leave each block's integer dot product in two lanes, and one convert + one multiply-add applies the
+// per-block scales d_w * d_x to 8 blocks at once. The rearrangement is done once per weight row and token tile and
+// reused for every token of the tile.
+//
+// Activation layout, per token, per group of 8 blocks (384 bytes, zero for blocks past the row's end):
+//   [0, 256)   A0..A3: q of block j, bytes 8k..8k+7 at A_k + 8j (int8)
+//   [256, 320) float d_x of block j in lanes 2j and 2j+1
+//   [320, 384) Q4_1: float s_x = d_x * sum(q) in lane 2j (lane 2j+1 zero)
+//              Q4_0 / Q8_0: int32 correction -8 * sum(q) / -128 * sum(q) in lane 2j: Q4_0 nibbles and Q8_0 bytes
+//              biased by +128 are unsigned (vpdpbusd's unsigned operand), and the correction makes the sum exact.
+#include "ferry_cpu_quant.h"
+#include "ferry_cpu_internal.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <pthread.h>
+
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi,avx2,fma,f16c")))
+#define AVX512_INLINE \
+    static inline __attribute__((always_inline, target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi,avx2,fma,f16c")))
+
+#define GROUP_ACT_BYTES 384
+
+// MARK: - Byte-gather tables
+
+/// How to pick the bytes of one output vector out of a group of 8 blocks: windows [0,128) (two-table permute),
+/// [128,256) (two-table permute, Q8_0 only) and [gbytes-64, gbytes) (one-table permute); `idx` holds each lane's
+/// source offset within its window.
+typedef struct {
+    uint8_t idx[64];
+    uint64_t from_w1, from_w2;
+} gather_spec;
+
+typedef struct {
+    int64_t block_bytes, group_bytes;
+    gather_spec out[4];  // Q4: nibble bytes 0..7 and 8..15 of each block; Q8_0: W0..W3
+    gather_spec halves;  // f16 d per lane pair (bytes 0..31), Q4_1: f16 m per lane pair (bytes 32..63)
+} group_tables;
+
+static group_tables g_tables[3];  // Q4_0, Q4_1, Q8_0
+static pthread_once_t g_tables_once = PTHREAD_ONCE_INIT;
+
+static void set_lane(gather_spec *g, int lane, int64_t src, int64_t group_bytes) {
+    if (src < 128) {
+        g->idx[lane] = (uint8_t)src;
+    } else if (group_bytes > 256 && src < 256) {
+        g->idx[lane] = (uint8_t)(src - 128);
+        g->from_w1 |= 1ull << lane;
+    } else {  // the last 64 bytes of the group (every source past 128 for Q4, past 256 for Q8_0)
+        g->idx[lane] = (uint8_t)(src - (group_bytes - 64));
+        g->from_w2 |= 1ull << lane;
+    }
+}
+
+static void build_tables(void) {
+    const int types[3] = {FERRY_CPU_Q4_0, FERRY_CPU_Q4_1, FERRY_CPU_Q8_0};
+    for (int ti = 0; ti < 3; ti++) {
+        int type = types[ti];
+        group_tables *t = &g_tables[ti];
+        memset(t, 0, sizeof *t);
+        int64_t bb = type == FERRY_CPU_Q4_0 ? 18 : type == FERRY_CPU_Q4_1 ? 20 : 34;
+        int64_t qoff = type == FERRY_CPU_Q4_1 ? 4 : 2;
+        t->block_bytes = bb;
+        t->group_bytes = 8 * bb;
+        int nout = type == FERRY_CPU_Q8_0 ? 4 : 2;
+        for (int k = 0; k < nout; k++)
+            for (int lane = 0; lane < 64; lane++)
+                set_lane(&t->out[k], lane, bb * (lane / 8) + qoff + 8 * k + lane % 8, t->group_bytes);
+        for (int lane = 0; lane < 64; lane++) {
+            int half = lane / 2 % 16, which = lane / 32;  // which 0: d, 1: m
+            set_lane(&t->halves, lane, bb * (half / 2) + 2 * which + lane % 2, t->group_bytes);
+        }
+    }
+}
+
+static const group_tables *tables_for(int type) {
+    pthread_once(&g_tables_once, build_tables);
+    return &g_tables[type == FERRY_CPU_Q4_0 ? 0 : type == FERRY_CPU_Q4_1 ? 1 : 2];
+}
+
+// MARK: - Weight group preparation
+
+typedef struct {
+    __m512i w[4];
+    __m512 d, m;
+} wgroup;
+
+typedef struct {
+    __m512i idx[5];
+    __mmask64 w1[5], w2[5];
+} gather_regs;
+
+AVX512_INLINE __m512i load_window(const uint8_t *p, int64_t off, int64_t n, const int FULL) {
+    if (FULL) return _mm512_loadu_si512(p + off);
+    if (off >= n) return _mm512_setzero_si512();
+    int64_t k = n - off;
+    __mmask64 mask = k >= 64 ? ~0ull : (1ull << k) - 1;
+    return _mm512_maskz_loadu_epi8(mask, p + off);
+}
+
+AVX512_INLINE __m512i pick(const gather_regs *g, int o, __m512i a0, __m512i a1, __m512i b0, __m512i b1, __m512i c,
+                           const int Q8) {
+    __m512i r = _mm512_permutex2var_epi8(a0, g->idx[o], a1);
+    if (Q8) r = _mm512_mask_blend_epi8(g->w1[o], r, _mm512_permutex2var_epi8(b0, g->idx[o], b1));
+    return _mm512_mask_permutexvar_epi8(r, g->w2[o], g->idx[o], c);
+}
+
+/// Rearranges the group at p (n valid bytes when !FULL) into W0..W3 and the scale vectors.
+AVX512_INLINE void prep_group(wgroup *wg, const gather_regs *g, const uint8_t *p, int64_t n, const int TYPE,
+                              const int FULL) {
+    const int Q8 = TYPE == FERRY_CPU_Q8_0;
+    const int64_t gb = TYPE == FERRY_CPU_Q4_0 ? 144 : TYPE == FERRY_CPU_Q4_1 ? 160 : 272;
+    __m512i a0 = load_window(p, 0, n, FULL), a1 = load_window(p, 64, n, FULL);
+    __m512i b0 = _mm512_setzero_si512(), b1 = _mm512_setzero_si512();
+    if (Q8) {
+        b0 = load_window(p, 128, n, FULL);
+        b1 = load_window(p, 192, n, FULL);
+    }
+    __m512i c = load_window(p, gb - 64, n, FULL);
+    __m512i h = pick(g, 4, a0, a1, b0, b1, c, Q8);
+    wg->d = _mm512_cvtph_ps(_mm512_castsi512_si256(h));
+    if (TYPE == FERRY_CPU_Q4_1) wg->m = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(h, 1));
+    if (Q8) {
+        const __m512i bias = _mm512_set1_epi8((char)0x80);
+        for (int k = 0; k < 4; k++) wg->w[k] = _mm512_xor_si512(pick(g, k, a0, a1, b0, b1, c, 1), bias);
+    } else {
+        const __m512i lo = _mm512_set1_epi8(0x0f);
+        __m512i na = pick(g, 0, a0, a1, b0, b1, c, 0), nb = pick(g, 1, a0, a1, b0, b1, c, 0);
+        wg->w[0] = _mm512_and_si512(na, lo);
+        wg->w[1] = _mm512_and_si512(nb, lo);
+        wg->w[2] = _mm512_and_si512(_mm512_srli_epi16(na, 4), lo);
+        wg->w[3] = _mm512_and_si512(_mm512_srli_epi16(nb, 4), lo);
+    }
+}
+
+AVX512_INLINE void consume(__m512 *acc, const wgroup *wg, const uint8_t *a, const int TYPE) {
+    __m512i s = TYPE == FERRY_CPU_Q4_1 ? _mm512_setzero_si512() : _mm512_load_si512(a + 320);
+    s = _mm512_dpbusd_epi32(s, wg->w[0], _mm512_load_si512(a));
+    s = _mm512_dpbusd_epi32(s, wg->w[1], _mm512_load_si512(a + 64));
+    s = _mm512_dpbusd_epi32(s, wg->w[2], _mm512_load_si512(a + 128));
+    s = _mm512_dpbusd_epi32(s, wg->w[3], _mm512_load_si512(a + 192));
+    __m512 scale = _mm512_mul_ps(wg->d, _mm512_load_ps((const float *)(a + 256)));
+    *acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, *acc);
+    if (TYPE == FERRY_CPU_Q4_1) *acc = _mm512_fmadd_ps(wg->m, _mm512_load_ps((const float *)(a + 320)), *acc);
+}
+
+#define TILE 8
+
+AVX512_INLINE void q_tile(const ferry_mm *m, const gather_regs *g, int64_t r0, int64_t r1, int64_t t0, const int NT,
+                          const int TYPE) {
+    const int64_t bb = TYPE == FERRY_CPU_Q4_0 ? 18 : TYPE == FERRY_CPU_Q4_1 ? 20 : 34;
+    const int64_t nb = m->cols / 32, full = nb / 8, tail_bytes = (nb % 8) * bb;
+    const uint8_t *act = m->act + t0 * m->act_stride;
+    const int64_t stride = m->act_stride;
+    for (int64_t r = r0; r < r1; r++) {
+        const uint8_t *row = m->w + r * m->row_bytes;
+        __m512 acc[TILE];
+        for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
+        wgroup wg;
+        int64_t gi = 0;
+        for (; gi < full; gi++) {
+            prep_group(&wg, g, row + gi * 8 * bb, 8 * bb, TYPE, 1);
+            for (int t = 0; t < NT; t++) consume(&acc[t], &wg, act + t * stride + gi * GROUP_ACT_BYTES, TYPE);
+        }
+        if (tail_bytes) {
+            prep_group(&wg, g, row + gi * 8 * bb, tail_bytes, TYPE, 0);
+            for (int t = 0; t < NT; t++) consume(&acc[t], &wg, act + t * stride + gi * GROUP_ACT_BYTES, TYPE);
+        }
+        for (int t = 0; t < NT; t++) m->y[(t0 + t) * m->rows + r] = _mm512_reduce_add_ps(acc[t]);
+    }
+}
+
+AVX512_INLINE void load_gather_regs(gather_regs *g, int type) {
+    const group_tables *tb = tables_for(type);
+    for (int o = 0; o < 5; o++) {
+        const gather_spec *s = o < 4 ? &tb->out[o] : &tb->halves;
+        g->idx[o] = _mm512_loadu_si512(s->idx);
+        g->w1[o] = s->from_w1;
+        g->w2[o] = s->from_w2;
+    }
+}
+
+#define DEFINE_Q_KERNEL(NAME, TYPE)                                                       \
+    static AVX512 void NAME(const ferry_mm *m, int64_t r0, int64_t r1) {                  \
+        gather_regs g;                                                                    \
+        load_gather_regs(&g, TYPE);                                                       \
+        int64_t t = 0;                                                                    \
+        for (; t + TILE <= m->num_tokens; t += TILE) q_tile(m, &g, r0, r1, t, TILE, TYPE); \
+        switch (m->num_tokens - t) {                                                      \
+        case 7: q_tile(m, &g, r0, r1, t, 7, TYPE); break;                                 \
+        case 6: q_tile(m, &g, r0, r1, t, 6, TYPE); break;                                 \
+        case 5: q_tile(m, &g, r0, r1, t, 5, TYPE); break;                                 \
+        case 4: q_tile(m, &g, r0, r1, t, 4, TYPE); break;                                 \
+        case 3: q_tile(m, &g, r0, r1, t, 3, TYPE); break;                                 \
+        case 2: q_tile(m, &g, r0, r1, t, 2, TYPE); break;                                 \
+        case 1: q_tile(m, &g, r0, r1, t, 1, TYPE); break;                                 \
+        default: break;                                                                   \
+        }                                                                                 \
+    }
+
+DEFINE_Q_KERNEL(kernel_q8_0, FERRY_CPU_Q8_0)
+DEFINE_Q_KERNEL(kernel_q4_0, FERRY_CPU_Q4_0)
+DEFINE_Q_KERNEL(kernel_q4_1, FERRY_CPU_Q4_1)
+
+// MARK: - Activations
+
+AVX512_INLINE void quantize_grouped(const ferry_mm *m, int64_t t0, int64_t t1, const int TYPE) {
+    const int64_t nb = m->cols / 32, groups = (nb + 7) / 8;
+    for (int64_t t = t0; t < t1; t++) {
+        const float *x = m->x + t * m->cols;
+        uint8_t *tok = (uint8_t *)m->act + t * m->act_stride;
+        if (nb % 8) memset(tok + (groups - 1) * GROUP_ACT_BYTES, 0, GROUP_ACT_BYTES);
+        for (int64_t b = 0; b < nb; b++, x += 32) {
+            uint8_t *grp = tok + (b / 8) * GROUP_ACT_BYTES;
+            int j = (int)(b % 8);
+            __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
+            float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+            float d = amax / 127.0f, idf = d != 0.0f ? 1.0f / d : 0.0f;
+            __m512 id = _mm512_set1_ps(idf);
+            __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, id)), i1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, id));
+            int sum = _mm512_reduce_add_epi32(_mm512_add_epi32(i0, i1));
+            __m128i q0 = _mm512_cvtepi32_epi8(i0), q1 = _mm512_cvtepi32_epi8(i1);
+            _mm_storel_epi64((__m128i *)(grp + 8 * j), q0);
+            _mm_storel_epi64((__m128i *)(grp + 64 + 8 * j), _mm_unpackhi_epi64(q0, q0));
+            _mm_storel_epi64((__m128i *)(grp + 128 + 8 * j), q1);
+            _mm_storel_epi64((__m128i *)(grp + 192 + 8 * j), _mm_unpackhi_epi64(q1, q1));
+            float *dp = (float *)(grp + 256);
+            dp[2 * j] = dp[2 * j + 1] = d;
+            if (TYPE == FERRY_CPU_Q4_1) {
+                float *sp = (float *)(grp + 320);
+                sp[2 * j] = d * (float)sum;
+                sp[2 * j + 1] = 0.0f;
+            } else {
+                int32_t *cp = (int32_t *)(grp + 320);
+                cp[2 * j] = (TYPE == FERRY_CPU_Q4_0 ? -8 : -128) * sum;
+                cp[2 * j + 1] = 0;
+            }
+        }
+    }
+}
+
+static AVX512 void quantize_q4_0(const ferry_mm *m, int64_t t0, int64_t t1) {
+    quantize_grouped(m, t0, t1, FERRY_CPU_Q4_0);
+}
+static AVX512 void quantize_q4_1(const ferry_mm *m, int64_t t0, int64_t t1) {
+    quantize_grouped(m, t0, t1, FERRY_CPU_Q4_1);
+}
+static AVX512 void quantize_q8_0(const ferry_mm *m, int64_t t0, int64_t t1) {
+    quantize_grouped(m, t0, t1, FERRY_CPU_Q8_0);
+}
+
+// MARK: - Float kernels
+
+AVX512_INLINE __m512 wload16(const uint8_t *row, int64_t c, __mmask16 k, const int TYPE) {
+    if (TYPE == FERRY_CPU_F32) return _mm512_maskz_loadu_ps(k, (const float *)row + c);
+    __m256i h = _mm256_maskz_loadu_epi16(k, row + 2 * c);
+    if (TYPE == FERRY_CPU_F16) return _mm512_cvtph_ps(h);
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+
+#define FTILE 4
+
+AVX512_INLINE void f_tile(const ferry_mm *m, int64_t r0, int64_t r1, int64_t t0, const int NT, const int TYPE) {
+    const int64_t cols = m->cols;
+    const float *x[FTILE];
+    for (int t = 0; t < NT; t++) x[t] = m->x + (t0 + t) * cols;
+    for (int64_t r = r0; r < r1; r++) {
+        const uint8_t *row = m->w + r * m->row_bytes;
+        __m512 a0[FTILE], a1[FTILE];
+        for (int t = 0; t < NT; t++) a0[t] = a1[t] = _mm512_setzero_ps();
+        int64_t c = 0;
+        for (; c + 32 <= cols; c += 32) {
+            __m512 w0 = wload16(row, c, 0xffff, TYPE), w1 = wload16(row, c + 16, 0xffff, TYPE);
+            for (int t = 0; t < NT; t++) {
+                a0[t] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x[t] + c), a0[t]);
+                a1[t] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(x[t] + c + 16), a1[t]);
+            }
+        }
+        for (; c < cols; c += 16) {
+            __mmask16 k = cols - c >= 16 ? 0xffff : (__mmask16)((1u << (cols - c)) - 1);
+            __m512 w0 = wload16(row, c, k, TYPE);
+            for (int t = 0; t < NT; t++) a0[t] = _mm512_fmadd_ps(w0, _mm512_maskz_loadu_ps(k, x[t] + c), a0[t]);
+        }
+        for (int t = 0; t < NT; t++) m->y[(t0 + t) * m->rows + r] = _mm512_reduce_add_ps(_mm512_add_ps(a0[t], a1[t]));
+    }
+}
+
+#define DEFINE_F_KERNEL(NAME, TYPE)                                                    \
+    static AVX512 void NAME(const ferry_mm *m, int64_t r0, int64_t r1) {               \
+        int64_t t = 0;                                                                 \
+        for (; t + FTILE <= m->num_tokens; t += FTILE) f_tile(m, r0, r1, t, FTILE, TYPE); \
+        switch (m->num_tokens - t) {                                                   \
+        case 3: f_tile(m, r0, r1, t, 3, TYPE); break;                                  \
+        case 2: f_tile(m, r0, r1, t, 2, TYPE); break;                                  \
+        case 1: f_tile(m, r0, r1, t, 1, TYPE); break;                                  \
+        default: break;                                                                \
+        }                                                                              \
+    }
+
+DEFINE_F_KERNEL(kernel_f32, FERRY_CPU_F32)
+DEFINE_F_KERNEL(kernel_f16, FERRY_CPU_F16)
+DEFINE_F_KERNEL(kernel_bf16, FERRY_CPU_BF16)
+
+int ferry_plan_avx512(int type, int64_t cols, int64_t num_tokens, ferry_mm_plan *plan) {
+    (void)num_tokens;
+    plan->act_stride = (cols / 32 + 7) / 8 * GROUP_ACT_BYTES;
+    switch (type) {
+    case FERRY_CPU_Q8_0: plan->kernel = kernel_q8_0; plan->quantize = quantize_q8_0; return 1;
+    case FERRY_CPU_Q4_0: plan->kernel = kernel_q4_0; plan->quantize = quantize_q4_0; return 1;
+    case FERRY_CPU_Q4_1: plan->kernel = kernel_q4_1; plan->quantize = quantize_q4_1; return 1;
+    default: break;
+    }
+    plan->quantize = NULL;
+    plan->act_stride = 0;
+    switch (type) {
+    case FERRY_CPU_F32: plan->kernel = kernel_f32; return 1;
+    case FERRY_CPU_F16: plan->kernel = kernel_f16; return 1;
+    case FERRY_CPU_BF16: plan->kernel = kernel_bf16; return 1;
+    default: return 0;
+    }
+}
+
+#else  // not x86-64
+
+int ferry_plan_avx512(int type, int64_t cols, int64_t num_tokens, ferry_mm_plan *plan) {
+    (void)type, (void)cols, (void)num_tokens, (void)plan;
+    return 0;
+}
+
+#endif
