@@ -23,7 +23,7 @@ let package = Package(
         // MARK: - C layer
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "CKernelsCPU", path: "Sources/CKernelsCPU", cSettings: optimizedC,
+        .target(name: "CKernelsCPU", dependencies: ["CBLAS"], path: "Sources/CKernelsCPU", cSettings: optimizedC,
                 linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
 
         // MARK: - Swift modules, bottom up

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The paged KV cache: storing new tokens by slot, and causal attention of a varlen batch over block tables.
-#include "ferry_cpu_attention.h"
+#include "ferry_cpu_attention_internal.h"
 
 #include <math.h>
+#include "ferry_cpu_math.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,7 +83,7 @@ static void attend(const attention_task *task, int64_t t, int64_t g, float *scor
         for (int64_t j = 1; j < span; j++) maximum = row[j] > maximum ? row[j] : maximum;
         float sum = 0.0f;
         for (int64_t j = 0; j < span; j++) {
-            row[j] = expf(row[j] - maximum);
+            row[j] = ferry_expf(row[j] - maximum);
             sum += row[j];
         }
         const float inverse = 1.0f / sum;
@@ -112,6 +113,7 @@ static void attention_worker(void *context, int thread_index, int num_threads) {
     const int64_t group = task->num_heads / task->num_kv_heads;
     float *scores = task->scratch + (int64_t)thread_index * group * task->max_context;
     for (int64_t item = begin; item < end; item++) {
+        if (task->token_seq[item / task->num_kv_heads] < 0) continue;  // done by the prefill path
         attend(task, item / task->num_kv_heads, item % task->num_kv_heads, scores);
     }
 }
@@ -145,7 +147,8 @@ ferry_cpu_status ferry_cpu_paged_attention(ferry_cpu_pool *pool, const float *q,
                 return FERRY_CPU_ERR_INVALID_ARGUMENT;
             }
         }
-        for (int64_t t = start; t < stop; t++) token_seq[t] = (int32_t)s;
+        const int by_gemm = stop - start >= FERRY_CPU_PREFILL_GEMM_MIN_ROWS;
+        for (int64_t t = start; t < stop; t++) token_seq[t] = by_gemm ? -1 : (int32_t)s;
         if (context > max_context) max_context = context;
     }
     const int64_t threads = pool ? ferry_cpu_pool_size(pool) : 1;
@@ -159,8 +162,14 @@ ferry_cpu_status ferry_cpu_paged_attention(ferry_cpu_pool *pool, const float *q,
         .num_tokens = num_tokens, .num_heads = num_heads, .num_kv_heads = num_kv_heads, .head_dim = head_dim,
         .sliding_window = sliding_window, .scale = scale, .max_context = max_context, .scratch = scratch,
     };
+    ferry_cpu_status status = FERRY_CPU_OK;
+    for (int64_t s = 0; s < batch->num_seqs && status == FERRY_CPU_OK; s++) {
+        if (batch->query_start_loc[s + 1] - batch->query_start_loc[s] < FERRY_CPU_PREFILL_GEMM_MIN_ROWS) continue;
+        status = ferry_cpu_prefill_attention_(pool, q, out, k_cache, v_cache, batch, s, num_heads, num_kv_heads,
+                                              head_dim, scale, sliding_window);
+    }
     ferry_cpu_pool_run(pool, attention_worker, &task);
     free(scratch);
     free(token_seq);
-    return FERRY_CPU_OK;
+    return status;
 }

@@ -3,6 +3,7 @@
 #include "ferry_cpu_ops.h"
 
 #include <math.h>
+#include "ferry_cpu_math.h"
 #include <string.h>
 
 // MARK: - Normalization
@@ -46,7 +47,7 @@ void ferry_cpu_rope(float *x, const int32_t *positions, const float *inv_freq, i
 
 // MARK: - Activations
 
-static inline float silu(float g) { return g / (1.0f + expf(-g)); }
+static inline float silu(float g) { return g / (1.0f + ferry_expf(-g)); }
 
 void ferry_cpu_silu_mul(const float *gate_up, float *out, int64_t num_tokens, int64_t inter) {
     for (int64_t t = 0; t < num_tokens; t++) {
@@ -78,7 +79,7 @@ void ferry_cpu_softmax(float *x, int64_t count) {
     for (int64_t i = 1; i < count; i++) maximum = x[i] > maximum ? x[i] : maximum;
     float sum = 0.0f;
     for (int64_t i = 0; i < count; i++) {
-        x[i] = expf(x[i] - maximum);
+        x[i] = ferry_expf(x[i] - maximum);
         sum += x[i];
     }
     const float inverse = 1.0f / sum;
