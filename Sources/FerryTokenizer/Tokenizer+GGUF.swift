@@ -59,7 +59,7 @@ extension Tokenizer {
             let split = try Self.byteLevelSplit(pre: gguf.pre)
             model = .bpe(try BPEModel(vocabulary: vocabulary, merges: try Self.mergePairs(merges), unknownId: nil,
                                       fusesUnknown: false, usesByteFallback: false, ignoresMerges: split.ignoresMerges))
-            normalizer = nil
+            normalizer = split.normalizer
             preTokenizer = split.preTokenizer
             decoder = .byteLevel
             addsBos = addsBos ?? split.addsBos
@@ -87,9 +87,13 @@ extension Tokenizer {
         return pairs
     }
 
-    /// The byte-level pre-tokenizer llama.cpp uses for a `tokenizer.ggml.pre` name.
+    /// The byte-level pre-tokenizer llama.cpp uses for a `tokenizer.ggml.pre` name, and the normalizer Hugging Face
+    /// adds for it.
+    ///
+    /// Note: Qwen2's tokenizer.json normalizes to NFC and llama.cpp does not; we follow Hugging Face (and so vLLM),
+    /// so decomposed input like `cafe\u{301}` encodes as `café` would.
     private static func byteLevelSplit(pre: String?) throws(TokenizerError)
-        -> (preTokenizer: PreTokenizer, ignoresMerges: Bool, addsBos: Bool)
+        -> (preTokenizer: PreTokenizer, normalizer: Normalizer?, ignoresMerges: Bool, addsBos: Bool)
     {
         let byteLevelOnly = PreTokenizer.byteLevel(addPrefixSpace: false, useRegex: false)
         func regexSplit(_ scanner: SplitScanner) -> PreTokenizer {
@@ -97,14 +101,14 @@ extension Tokenizer {
         }
         switch pre ?? "default" {
         case "default", "gpt-2", "gpt2", "phi-2", "jina-v2-es", "jina-v2-de":
-            return (.byteLevel(addPrefixSpace: false, useRegex: true), false, false)
+            return (.byteLevel(addPrefixSpace: false, useRegex: true), nil, false, false)
         case "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b":
             let digits = PreTokenizer.split(SplitRule(pattern: .numericScalar, behavior: .isolated))
-            return (.sequence([digits, .byteLevel(addPrefixSpace: false, useRegex: true)]), false, false)
+            return (.sequence([digits, .byteLevel(addPrefixSpace: false, useRegex: true)]), nil, false, false)
         case "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "dbrx", "smaug-bpe":
-            return (regexSplit(.llama3(maxDigits: 3, unicodeCaseFolding: false)), true, true)
+            return (regexSplit(.llama3(maxDigits: 3, unicodeCaseFolding: false)), nil, true, true)
         case "qwen2", "deepseek-r1-qwen", "megrez":
-            return (regexSplit(.llama3(maxDigits: 1, unicodeCaseFolding: false)), false, false)
+            return (regexSplit(.llama3(maxDigits: 1, unicodeCaseFolding: false)), .nfc, false, false)
         case let other:
             throw .unsupportedPreTokenizer("GGUF tokenizer.ggml.pre \(other)")
         }
