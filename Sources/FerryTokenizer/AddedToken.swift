@@ -17,8 +17,8 @@ struct AddedToken: Sendable {
     /// Reads one `added_tokens` entry.
     init(json: JSONValue, index: Int) throws(TokenizerError) {
         let path = "added_tokens[\(index)]"
-        guard let id = json["id"]?.intValue, id >= 0, id < Int(Int32.max) else {
-            throw .invalidValue(key: "\(path).id", reason: "expected a non-negative integer")
+        guard let id = json["id"]?.intValue, id >= 0, id < Vocabulary.maxId else {
+            throw .invalidValue(key: "\(path).id", reason: "expected an id in 0..<\(Vocabulary.maxId)")
         }
         self.id = Int32(id)
         content = try json.requiredString("content", path: path)

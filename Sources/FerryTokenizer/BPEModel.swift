@@ -25,8 +25,8 @@ struct BPEModel: Sendable {
         var entries: [(text: String, id: Int)] = []
         entries.reserveCapacity(vocabPairs.count)
         for (text, value) in vocabPairs {
-            guard let id = value.intValue, id >= 0, id < Int(Int32.max) else {
-                throw .invalidValue(key: "model.vocab.\(text)", reason: "expected a non-negative integer id")
+            guard let id = value.intValue, id >= 0, id < Vocabulary.maxId else {
+                throw .invalidValue(key: "model.vocab.\(text)", reason: "expected an id in 0..<\(Vocabulary.maxId)")
             }
             entries.append((text, id))
         }

@@ -2,8 +2,8 @@
 
 /// GPT-2's reversible map between the 256 byte values and 256 printable Unicode scalars.
 ///
-/// Printable Latin-1 bytes (`!`...`~`, `¡`...`¬`, `®`...`ÿ`) map to themselves; the other 68 bytes map, in order, to
-/// U+0100 and up, so a space (0x20) is `Ġ` (U+0120) and a newline is `Ċ` (U+010A).
+/// Printable Latin-1 bytes (`!`...`~`, `¡`...`¬`, `®`...`ÿ`) map to themselves; the other 68 bytes map, in
+/// order, to U+0100 and up, so a space (0x20) is `Ġ` (U+0120) and a newline is `Ċ` (U+010A).
 enum ByteLevelAlphabet {
     /// `scalarForByte[b]` is the scalar that stands for byte `b`.
     static let scalarForByte: [UInt32] = {

@@ -47,7 +47,10 @@ indirect enum Normalizer: Sendable {
             return text.isEmpty ? text : prefix + text
         case .replace(let pattern, let content):
             return text.replacingAllScalars(of: pattern, with: content)
-        case .nfc: return text.precomposedStringWithCanonicalMapping
+        case .nfc:
+            // Scalars below U+0300 are already NFC and never compose with a neighbour below U+0300.
+            if text.unicodeScalars.allSatisfy({ $0.value < 0x300 }) { return text }
+            return text.precomposedStringWithCanonicalMapping
         case .nfd: return text.decomposedStringWithCanonicalMapping
         case .nfkc: return text.precomposedStringWithCompatibilityMapping
         case .nfkd: return text.decomposedStringWithCompatibilityMapping

@@ -32,10 +32,12 @@ indirect enum PostProcessor: Sendable {
             self = .template(try Self.template(json, path: path))
         case "RobertaProcessing", "BertProcessing":
             func id(_ key: String) throws(TokenizerError) -> Int32 {
-                guard let pair = json[key]?.arrayValue, pair.count == 2, let value = pair[1].intValue else {
+                guard let pair = json[key]?.arrayValue, pair.count == 2, let value = pair[1].intValue,
+                    let id = Int32(exactly: value), id >= 0
+                else {
                     throw .invalidValue(key: "\(path).\(key)", reason: "expected [token, id]")
                 }
-                return Int32(value)
+                return id
             }
             self = .wrap(prefix: try id("cls"), suffix: try id("sep"))
         case let other:
@@ -54,10 +56,10 @@ indirect enum PostProcessor: Sendable {
                 }
                 var tokenIds: [Int32] = []
                 for id in ids {
-                    guard let value = id.intValue else {
-                        throw .invalidValue(key: "\(path).special_tokens.\(name).ids", reason: "expected integers")
+                    guard let value = id.intValue, let tokenId = Int32(exactly: value), tokenId >= 0 else {
+                        throw .invalidValue(key: "\(path).special_tokens.\(name).ids", reason: "expected token ids")
                     }
-                    tokenIds.append(Int32(value))
+                    tokenIds.append(tokenId)
                 }
                 elements.append(.tokens(tokenIds))
             } else {

@@ -141,7 +141,8 @@ enum SplitScanner: Sendable, Equatable {
         }
     }
 
-    /// `\s+(?!\S)|\s+` at `i`: a whitespace run, less its last scalar when a non-space follows and more than one remains.
+    /// `\s+(?!\S)|\s+` at `i`: a whitespace run, less its last scalar when a non-space follows and more than one
+    /// remains.
     private static func whitespaceEnd(_ s: [UInt32], _ i: Int, _ end: Int) -> Int {
         let k = run(s, i, end, ScalarCategory.isWhitespace)
         if k == i { return i + 1 }  // not reached for these patterns; guarantees progress
@@ -163,7 +164,8 @@ extension String {
         let bytes = Array(utf8)
         let pattern = Array(target.utf8)
         guard !pattern.isEmpty, bytes.count >= pattern.count else { return self }
-        for start in 0...(bytes.count - pattern.count) where bytes[start..<start + pattern.count].elementsEqual(pattern) {
+        for start in 0...(bytes.count - pattern.count)
+        where bytes[start..<start + pattern.count].elementsEqual(pattern) {
             return String(decoding: bytes[..<start] + Array(replacement.utf8) + bytes[(start + pattern.count)...],
                           as: UTF8.self)
         }

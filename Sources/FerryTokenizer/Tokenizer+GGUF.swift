@@ -10,6 +10,9 @@ extension Tokenizer {
     /// - Throws: `TokenizerError.unsupportedModel` / `.unsupportedPreTokenizer` for a `model` or `pre` this module
     ///   does not know, `.invalidValue` when scores or merges are missing, `.badMerge` for a malformed merge.
     public convenience init(gguf: GGUFVocabulary) throws(TokenizerError) {
+        guard gguf.tokens.count < Vocabulary.maxId else {
+            throw .invalidValue(key: "tokenizer.ggml.tokens", reason: "\(gguf.tokens.count) tokens is too many")
+        }
         let vocabulary = Vocabulary(entries: gguf.tokens.enumerated().map { ($1, $0) })
         let types = gguf.tokenTypes ?? []
         var addedTokens: [AddedToken] = []

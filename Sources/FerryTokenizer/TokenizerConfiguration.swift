@@ -20,11 +20,15 @@ struct TokenizerConfiguration: Sendable {
         bosToken = try Self.tokenText(json["bos_token"], key: "bos_token")
         eosToken = try Self.tokenText(json["eos_token"], key: "eos_token")
         if let value = json["add_bos_token"], !value.isNull {
-            guard let flag = value.boolValue else { throw .invalidValue(key: "add_bos_token", reason: "expected a bool") }
+            guard let flag = value.boolValue else {
+                throw .invalidValue(key: "add_bos_token", reason: "expected a bool")
+            }
             addsBosToken = flag
         }
         if let value = json["add_eos_token"], !value.isNull {
-            guard let flag = value.boolValue else { throw .invalidValue(key: "add_eos_token", reason: "expected a bool") }
+            guard let flag = value.boolValue else {
+                throw .invalidValue(key: "add_eos_token", reason: "expected a bool")
+            }
             addsEosToken = flag
         }
         chatTemplate = try Self.chatTemplate(json["chat_template"])

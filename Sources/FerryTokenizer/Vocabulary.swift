@@ -16,15 +16,18 @@ struct Vocabulary: Sendable {
     /// `byteIds[b]` is the id of `<0xBB>` (SentencePiece byte fallback), or -1.
     let byteIds: [Int32]
 
-    /// - Parameter entries: `(text, id)` pairs; ids need not be dense.
+    /// Ids must be below this (2^24): real vocabularies stay under 300k, and a table is allocated up to the highest id.
+    static let maxId = 1 << 24
+
+    /// - Parameter entries: `(text, id)` pairs with ids in `0..<maxId`; ids need not be dense.
     init(entries: [(text: String, id: Int)]) {
-        let maxId = entries.map(\.id).max() ?? -1
-        var tokens = [String?](repeating: nil, count: maxId + 1)
+        let highestId = entries.map(\.id).filter { $0 < Self.maxId }.max() ?? -1
+        var tokens = [String?](repeating: nil, count: highestId + 1)
         var idsByText: [ArraySlice<UInt8>: Int32] = [:]
         idsByText.reserveCapacity(entries.count)
         var basicPlaneIds = [Int32](repeating: -1, count: 0x10000)
         var astralIds: [UInt32: Int32] = [:]
-        for (text, id) in entries where id >= 0 {
+        for (text, id) in entries where id >= 0 && id < Self.maxId {
             tokens[id] = text
             idsByText[ArraySlice(Array(text.utf8))] = Int32(id)
             var scalars = text.unicodeScalars.makeIterator()

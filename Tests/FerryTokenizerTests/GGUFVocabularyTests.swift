@@ -41,10 +41,13 @@ struct GGUFVocabularyTests {
             let ids = Fixture.ints(fixture["ids"])
             let got = tokenizer.encode(text, addSpecialTokens: false)
             if got != ids {
-                mismatches["ids", default: []].append("#\(index) \(Fixture.show(text)): \(got.prefix(12)) vs \(ids.prefix(12))")
+                mismatches["ids", default: []].append(
+                    "#\(index) \(Fixture.show(text)): \(got.prefix(12)) vs \(ids.prefix(12))")
             }
             let withSpecial = Fixture.ints(fixture["ids_with_special_tokens"])
-            if tokenizer.encode(text) != withSpecial { mismatches["ids_with_special_tokens", default: []].append("#\(index) \(Fixture.show(text))") }
+            if tokenizer.encode(text) != withSpecial {
+                mismatches["ids_with_special_tokens", default: []].append("#\(index) \(Fixture.show(text))")
+            }
             for (field, skip) in [("decoded", false), ("decoded_skip_special", true)] {
                 let decoded = tokenizer.decode(ids, skipSpecialTokens: skip)
                 if !decoded.utf8.elementsEqual((fixture[field] as? String ?? "").utf8) {

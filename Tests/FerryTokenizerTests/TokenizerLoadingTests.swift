@@ -6,7 +6,9 @@ import Testing
 /// Loading refuses bad or unsupported configuration with a typed error, never a crash.
 @Suite struct TokenizerLoadingTests {
     /// A minimal byte-level tokenizer.json with `a`, `b`, `ab`.
-    static func tokenizerJSON(model: String = #"{"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]}"#,
+    static let abModel = #"{"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]}"#
+
+    static func tokenizerJSON(model: String = abModel,
                               normalizer: String = "null", preTokenizer: String = "null",
                               decoder: String = "null") -> Data {
         let stages = "\"normalizer\": \(normalizer), \"pre_tokenizer\": \(preTokenizer), \"decoder\": \(decoder)"
@@ -79,7 +81,8 @@ import Testing
 
     @Test("A chat template given as a list uses its default entry")
     func chatTemplateListUsesDefault() throws {
-        let config = Data(#"{"chat_template": [{"name": "tool_use", "template": "T"}, {"name": "default", "template": "D"}]}"#.utf8)
+        let templates = #"[{"name": "tool_use", "template": "T"}, {"name": "default", "template": "D"}]"#
+        let config = Data(#"{"chat_template": \#(templates)}"#.utf8)
         let tokenizer = try Tokenizer(tokenizerJSON: Self.tokenizerJSON(), tokenizerConfigJSON: config)
         #expect(tokenizer.chatTemplate == "D")
     }

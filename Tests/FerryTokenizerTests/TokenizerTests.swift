@@ -33,7 +33,9 @@ struct TokenizerTests {
             }
         }
         let summary = mismatches.sorted { $0.key < $1.key }
-            .map { "\($0.key): \($0.value.count) of \(cases.count) differ; first: \($0.value.prefix(3).joined(separator: " | "))" }
+            .map { field, list in
+                "\(field): \(list.count) of \(cases.count) differ; first: \(list.prefix(3).joined(separator: " | "))"
+            }
         #expect(mismatches.isEmpty, "\(name).jsonl: \(summary.joined(separator: "\n"))")
     }
 
@@ -82,6 +84,17 @@ struct TokenizerTests {
         #expect(stories.encode("Once upon a time") == [1, 403, 407, 261, 378])
         let phi3 = try SharedTokenizers.tokenizer("phi-3")
         #expect(phi3.bosTokenId == 1, "without tokenizer_config.json, BOS comes from the post-processor template")
+    }
+
+    @Test("add_bos_token and add_eos_token in tokenizer_config.json rebuild the post-processor, as transformers does")
+    func configFlagsRebuildPostProcessor() throws {
+        let url = try #require(SharedData.path("models/stories260K/tokenizer.json"))
+        let both = #"{"bos_token": "<s>", "eos_token": "</s>", "add_bos_token": true, "add_eos_token": true}"#
+        let tokenizer = try Tokenizer(tokenizerJSON: Data(contentsOf: url), tokenizerConfigJSON: Data(both.utf8))
+        #expect(tokenizer.encode("Once upon a time") == [1, 403, 407, 261, 378, 2])
+        let none = #"{"bos_token": "<s>", "add_bos_token": false}"#
+        let plain = try Tokenizer(tokenizerJSON: Data(contentsOf: url), tokenizerConfigJSON: Data(none.utf8))
+        #expect(plain.encode("Once upon a time") == [403, 407, 261, 378])
     }
 
     @Test("Canonically equivalent vocabulary entries keep their own ids")
