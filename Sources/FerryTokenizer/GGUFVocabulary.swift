@@ -17,9 +17,13 @@ public struct GGUFVocabulary: Sendable {
     public var tokenTypes: [Int32]?
     /// `tokenizer.ggml.merges`: `"left right"`, highest priority first.
     public var merges: [String]?
+    /// `tokenizer.ggml.bos_token_id`.
     public var bosTokenId: Int?
+    /// `tokenizer.ggml.eos_token_id`.
     public var eosTokenId: Int?
+    /// `tokenizer.ggml.unknown_token_id`: what a character with no token and no byte token becomes.
     public var unknownTokenId: Int?
+    /// `tokenizer.ggml.padding_token_id` (kept for the loader; tokenization does not use it).
     public var paddingTokenId: Int?
     /// `tokenizer.ggml.add_bos_token`; when absent, true for `llama` and for Llama-3-style `gpt2` vocabularies.
     public var addBosToken: Bool?
