@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+import FerryScheduling
+
+/// What the API layer asks the engine to generate: one sequence.
+public struct GenerationRequest: Sendable {
+    public var requestId: RequestID
+    public var promptTokenIds: [Int]
+    public var samplingParameters: SamplingParameters
+    /// Most tokens to generate (≥ 1).
+    public var maxTokens: Int
+
+    public init(requestId: RequestID, promptTokenIds: [Int], samplingParameters: SamplingParameters,
+                maxTokens: Int)
+    {
+        self.requestId = requestId
+        self.promptTokenIds = promptTokenIds
+        self.samplingParameters = samplingParameters
+        self.maxTokens = maxTokens
+    }
+}
+
+/// What the engine tells a request's sink, in order, from the engine thread.
+public enum GenerationEvent: Sendable {
+    /// The scheduler refused the request (queue full, too long for the model or the cache).
+    case rejected(SchedulingError)
+    /// A new token. `numCachedTokens`: prompt tokens served from the prefix cache (known from the first token on).
+    case token(SampledToken, numCachedTokens: Int)
+    /// The request ended. `stopReason`: the stop token id that ended it, nil for EOS, length or abort.
+    case finished(FinishReason, stopReason: Int?)
+}
