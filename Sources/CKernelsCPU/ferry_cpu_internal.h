@@ -83,17 +83,23 @@ typedef struct {
     float *y;
     const uint8_t *act;
     int64_t act_stride;
+    // AVX-512 only: tokens [0, wide_tokens) are quantized "tokens in lanes", in tiles of 16 tokens (tile i at
+    // wide + i * wide_tile_bytes); act then holds tokens [wide_tokens, num_tokens) (still indexed by t).
+    const uint8_t *wide;
+    int64_t wide_tokens, wide_tile_bytes;
 } ferry_mm;
 
 /// Computes y[:, row_begin..<row_end].
 typedef void (*ferry_mm_kernel)(const ferry_mm *m, int64_t row_begin, int64_t row_end);
-/// Quantizes tokens [t0, t1) of x (the level's layout) into m->act.
-typedef void (*ferry_act_quantizer)(const ferry_mm *m, int64_t t0, int64_t t1);
+/// Quantizes share `part` of `parts` of x (the level's layout) into m->act / m->wide; the shares write disjoint
+/// cache lines, so they may run on different threads.
+typedef void (*ferry_act_quantizer)(const ferry_mm *m, int part, int parts);
 
 typedef struct {
     ferry_mm_kernel kernel;
     ferry_act_quantizer quantize;  // NULL for float types
     int64_t act_stride;            // bytes per token of quantized activations (0 for float types)
+    int64_t wide_tokens, wide_tile_bytes;  // see ferry_mm (0 except on the AVX-512 level)
 } ferry_mm_plan;
 
 // Plain activation layout (scalar and AVX2 levels), per token, 64-byte aligned parts:
@@ -110,6 +116,11 @@ static inline float *ferry_plain_s(const uint8_t *tok, int64_t cols) {
 int ferry_plan_scalar(int type, int64_t cols, int64_t num_tokens, ferry_mm_plan *plan);
 int ferry_plan_avx2(int type, int64_t cols, int64_t num_tokens, ferry_mm_plan *plan);
 int ferry_plan_avx512(int type, int64_t cols, int64_t num_tokens, ferry_mm_plan *plan);
+
+// The AVX-512 "tokens in lanes" kernel (quant_avx512_wide.c), for tiles of 16 tokens.
+int64_t ferry_avx512_wide_tile_bytes(int64_t cols);
+void ferry_avx512_wide_quantize(const ferry_mm *m, int part, int parts);
+void ferry_avx512_wide_rows(const ferry_mm *m, int64_t r0, int64_t r1);
 
 /// The scalar quantization of one block of 32 activations (round half to even), shared by every level so that all
 /// levels see bit-identical quantized activations. Returns sum(q).

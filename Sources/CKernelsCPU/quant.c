@@ -191,9 +191,7 @@ typedef struct {
 
 static void quantize_task(void *ctx, int ti, int nt) {
     mm_task *k = ctx;
-    int64_t b, e;
-    ferry_cpu_split_range(k->m.num_tokens, 1, ti, nt, &b, &e);
-    if (b < e) k->plan.quantize(&k->m, b, e);
+    k->plan.quantize(&k->m, ti, nt);
 }
 
 static void matmul_task(void *ctx, int ti, int nt) {
@@ -224,7 +222,8 @@ ferry_cpu_status ferry_cpu_matmul(ferry_cpu_pool *pool, int type, const void *w,
 
     void *heap = NULL;
     if (task.plan.quantize) {
-        size_t bytes = (size_t)(task.plan.act_stride * num_tokens);
+        int64_t wide_tiles = (task.plan.wide_tokens + 15) / 16;
+        size_t bytes = (size_t)(task.plan.act_stride * num_tokens + task.plan.wide_tile_bytes * wide_tiles);
         uint8_t *act = ferry_cpu_pool_scratch_(pool, bytes);
         if (!act) {
             if (pool) return FERRY_CPU_ERR_OUT_OF_MEMORY;
@@ -233,10 +232,13 @@ ferry_cpu_status ferry_cpu_matmul(ferry_cpu_pool *pool, int type, const void *w,
         }
         task.m.act = act;
         task.m.act_stride = task.plan.act_stride;
-        if (num_tokens >= 4 && num_tokens * cols >= 8192 && ferry_cpu_pool_size(pool) > 1)
+        task.m.wide = act + task.plan.act_stride * num_tokens;
+        task.m.wide_tokens = task.plan.wide_tokens;
+        task.m.wide_tile_bytes = task.plan.wide_tile_bytes;
+        if (num_tokens * cols >= 8192 && ferry_cpu_pool_size(pool) > 1)
             ferry_cpu_pool_run(pool, quantize_task, &task);
         else
-            task.plan.quantize(&task.m, 0, num_tokens);
+            task.plan.quantize(&task.m, 0, 1);
     }
     ferry_cpu_pool_run(pool, matmul_task, &task);
     free(heap);

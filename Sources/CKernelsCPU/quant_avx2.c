@@ -78,8 +78,9 @@ AVX2 void ferry_dequant_row_avx2(int type, const uint8_t *src, float *dst, int64
 
 // MARK: - Activations (plain layout, bit-identical to the scalar quantizer)
 
-static AVX2 void quantize_plain_avx2(const ferry_mm *m, int64_t t0, int64_t t1) {
-    int64_t nb = m->cols / 32;
+static AVX2 void quantize_plain_avx2(const ferry_mm *m, int part, int parts) {
+    int64_t nb = m->cols / 32, t0, t1;
+    ferry_cpu_split_range(m->num_tokens, 1, part, parts, &t0, &t1);
     const __m256 sign = _mm256_set1_ps(-0.0f);
     for (int64_t t = t0; t < t1; t++) {
         const float *x = m->x + t * m->cols;
@@ -167,16 +168,21 @@ AVX2_INLINE void q_tile(const ferry_mm *m, int64_t r0, int64_t r1, int64_t t0, c
     }
 }
 
-#define DEFINE_Q_KERNEL(NAME, TYPE)                                                  \
-    static AVX2 void NAME(const ferry_mm *m, int64_t r0, int64_t r1) {               \
-        int64_t t = 0;                                                               \
-        for (; t + TILE <= m->num_tokens; t += TILE) q_tile(m, r0, r1, t, TILE, TYPE); \
-        switch (m->num_tokens - t) {                                                 \
-        case 3: q_tile(m, r0, r1, t, 3, TYPE); break;                                \
-        case 2: q_tile(m, r0, r1, t, 2, TYPE); break;                                \
-        case 1: q_tile(m, r0, r1, t, 1, TYPE); break;                                \
-        default: break;                                                              \
-        }                                                                            \
+#define ROW_CHUNK 16
+
+/// Row chunks outside, token tiles inside: a chunk of weight rows stays in L1/L2 while every token tile passes.
+#define DEFINE_Q_KERNEL(NAME, TYPE)                                                         \
+    static AVX2 void NAME(const ferry_mm *m, int64_t r0, int64_t r1) {                       \
+        for (int64_t rc = r0; rc < r1; rc += ROW_CHUNK) {                                   \
+            int64_t re = rc + ROW_CHUNK < r1 ? rc + ROW_CHUNK : r1, t = 0;                  \
+            for (; t + TILE <= m->num_tokens; t += TILE) q_tile(m, rc, re, t, TILE, TYPE);    \
+            switch (m->num_tokens - t) {                                                    \
+            case 3: q_tile(m, rc, re, t, 3, TYPE); break;                               \
+            case 2: q_tile(m, rc, re, t, 2, TYPE); break;                               \
+            case 1: q_tile(m, rc, re, t, 1, TYPE); break;                               \
+            default: break;                                                                 \
+            }                                                                               \
+        }                                                                                   \
     }
 
 DEFINE_Q_KERNEL(kernel_q8_0, FERRY_CPU_Q8_0)

@@ -20,28 +20,13 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include <pthread.h>
+#include "quant_avx512_group.h"
 
-#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi,avx2,fma,f16c")))
-#define AVX512_INLINE \
-    static inline __attribute__((always_inline, target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi,avx2,fma,f16c")))
 
 #define GROUP_ACT_BYTES 384
+#define ROW_CHUNK 16  // rows per chunk (the stage holds a chunk per token)
 
 // MARK: - Byte-gather tables
-
-/// How to pick the bytes of one output vector out of a group of 8 blocks: windows [0,128) (two-table permute),
-/// [128,256) (two-table permute, Q8_0 only) and [gbytes-64, gbytes) (one-table permute); `idx` holds each lane's
-/// source offset within its window.
-typedef struct {
-    uint8_t idx[64];
-    uint64_t from_w1, from_w2;
-} gather_spec;
-
-typedef struct {
-    int64_t block_bytes, group_bytes;
-    gather_spec out[4];  // Q4: nibble bytes 0..7 and 8..15 of each block; Q8_0: W0..W3
-    gather_spec halves;  // f16 d per lane pair (bytes 0..31), Q4_1: f16 m per lane pair (bytes 32..63)
-} group_tables;
 
 static group_tables g_tables[3];  // Q4_0, Q4_1, Q8_0
 static pthread_once_t g_tables_once = PTHREAD_ONCE_INIT;
@@ -79,64 +64,9 @@ static void build_tables(void) {
     }
 }
 
-static const group_tables *tables_for(int type) {
+const group_tables *ferry_avx512_group_tables(int type) {
     pthread_once(&g_tables_once, build_tables);
     return &g_tables[type == FERRY_CPU_Q4_0 ? 0 : type == FERRY_CPU_Q4_1 ? 1 : 2];
-}
-
-// MARK: - Weight group preparation
-
-typedef struct {
-    __m512i w[4];
-    __m512 d, m;
-} wgroup;
-
-typedef struct {
-    __m512i idx[5];
-    __mmask64 w1[5], w2[5];
-} gather_regs;
-
-AVX512_INLINE __m512i load_window(const uint8_t *p, int64_t off, int64_t n, const int FULL) {
-    if (FULL) return _mm512_loadu_si512(p + off);
-    if (off >= n) return _mm512_setzero_si512();
-    int64_t k = n - off;
-    __mmask64 mask = k >= 64 ? ~0ull : (1ull << k) - 1;
-    return _mm512_maskz_loadu_epi8(mask, p + off);
-}
-
-AVX512_INLINE __m512i pick(const gather_regs *g, int o, __m512i a0, __m512i a1, __m512i b0, __m512i b1, __m512i c,
-                           const int Q8) {
-    __m512i r = _mm512_permutex2var_epi8(a0, g->idx[o], a1);
-    if (Q8) r = _mm512_mask_blend_epi8(g->w1[o], r, _mm512_permutex2var_epi8(b0, g->idx[o], b1));
-    return _mm512_mask_permutexvar_epi8(r, g->w2[o], g->idx[o], c);
-}
-
-/// Rearranges the group at p (n valid bytes when !FULL) into W0..W3 and the scale vectors.
-AVX512_INLINE void prep_group(wgroup *wg, const gather_regs *g, const uint8_t *p, int64_t n, const int TYPE,
-                              const int FULL) {
-    const int Q8 = TYPE == FERRY_CPU_Q8_0;
-    const int64_t gb = TYPE == FERRY_CPU_Q4_0 ? 144 : TYPE == FERRY_CPU_Q4_1 ? 160 : 272;
-    __m512i a0 = load_window(p, 0, n, FULL), a1 = load_window(p, 64, n, FULL);
-    __m512i b0 = _mm512_setzero_si512(), b1 = _mm512_setzero_si512();
-    if (Q8) {
-        b0 = load_window(p, 128, n, FULL);
-        b1 = load_window(p, 192, n, FULL);
-    }
-    __m512i c = load_window(p, gb - 64, n, FULL);
-    __m512i h = pick(g, 4, a0, a1, b0, b1, c, Q8);
-    wg->d = _mm512_cvtph_ps(_mm512_castsi512_si256(h));
-    if (TYPE == FERRY_CPU_Q4_1) wg->m = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(h, 1));
-    if (Q8) {
-        const __m512i bias = _mm512_set1_epi8((char)0x80);
-        for (int k = 0; k < 4; k++) wg->w[k] = _mm512_xor_si512(pick(g, k, a0, a1, b0, b1, c, 1), bias);
-    } else {
-        const __m512i lo = _mm512_set1_epi8(0x0f);
-        __m512i na = pick(g, 0, a0, a1, b0, b1, c, 0), nb = pick(g, 1, a0, a1, b0, b1, c, 0);
-        wg->w[0] = _mm512_and_si512(na, lo);
-        wg->w[1] = _mm512_and_si512(nb, lo);
-        wg->w[2] = _mm512_and_si512(_mm512_srli_epi16(na, 4), lo);
-        wg->w[3] = _mm512_and_si512(_mm512_srli_epi16(nb, 4), lo);
-    }
 }
 
 AVX512_INLINE void consume(__m512 *acc, const wgroup *wg, const uint8_t *a, const int TYPE) {
@@ -152,8 +82,9 @@ AVX512_INLINE void consume(__m512 *acc, const wgroup *wg, const uint8_t *a, cons
 
 #define TILE 8
 
+/// Rows [r0, r1) (at most ROW_CHUNK) against tokens [t0, t0 + NT); results go to stage[t][r - r0].
 AVX512_INLINE void q_tile(const ferry_mm *m, const gather_regs *g, int64_t r0, int64_t r1, int64_t t0, const int NT,
-                          const int TYPE) {
+                          const int TYPE, float (*stage)[ROW_CHUNK]) {
     const int64_t bb = TYPE == FERRY_CPU_Q4_0 ? 18 : TYPE == FERRY_CPU_Q4_1 ? 20 : 34;
     const int64_t nb = m->cols / 32, full = nb / 8, tail_bytes = (nb % 8) * bb;
     const uint8_t *act = m->act + t0 * m->act_stride;
@@ -172,41 +103,41 @@ AVX512_INLINE void q_tile(const ferry_mm *m, const gather_regs *g, int64_t r0, i
             prep_group(&wg, g, row + gi * 8 * bb, tail_bytes, TYPE, 0);
             for (int t = 0; t < NT; t++) consume(&acc[t], &wg, act + t * stride + gi * GROUP_ACT_BYTES, TYPE);
         }
-        for (int t = 0; t < NT; t++) m->y[(t0 + t) * m->rows + r] = _mm512_reduce_add_ps(acc[t]);
+        for (int t = 0; t < NT; t++) stage[t][r - r0] = _mm512_reduce_add_ps(acc[t]);
     }
 }
 
-AVX512_INLINE void load_gather_regs(gather_regs *g, int type) {
-    const group_tables *tb = tables_for(type);
-    for (int o = 0; o < 5; o++) {
-        const gather_spec *s = o < 4 ? &tb->out[o] : &tb->halves;
-        g->idx[o] = _mm512_loadu_si512(s->idx);
-        g->w1[o] = s->from_w1;
-        g->w2[o] = s->from_w2;
+/// Row chunks outside, token tiles inside: a chunk of weight rows stays in L1/L2 while every token tile passes.
+/// Results are staged so that y is written a row chunk (64 bytes) at a time per token: scalar stores with a stride
+/// of `rows` floats alias in L1 when rows is a multiple of 1024 (lm_head: 49152).
+AVX512_INLINE void q_kernel(const ferry_mm *m, int64_t r0, int64_t r1, const int TYPE) {
+    gather_regs g;
+    load_gather_regs(&g, TYPE);
+    _Alignas(64) float stage[TILE][ROW_CHUNK];
+    for (int64_t rc = r0; rc < r1; rc += ROW_CHUNK) {
+        int64_t re = rc + ROW_CHUNK < r1 ? rc + ROW_CHUNK : r1, t = m->wide_tokens;
+        if (t > 0) ferry_avx512_wide_rows(m, rc, re);
+        for (; t < m->num_tokens; t += TILE) {
+            int nt = m->num_tokens - t < TILE ? (int)(m->num_tokens - t) : TILE;
+            switch (nt) {
+            case 8: q_tile(m, &g, rc, re, t, 8, TYPE, stage); break;
+            case 7: q_tile(m, &g, rc, re, t, 7, TYPE, stage); break;
+            case 6: q_tile(m, &g, rc, re, t, 6, TYPE, stage); break;
+            case 5: q_tile(m, &g, rc, re, t, 5, TYPE, stage); break;
+            case 4: q_tile(m, &g, rc, re, t, 4, TYPE, stage); break;
+            case 3: q_tile(m, &g, rc, re, t, 3, TYPE, stage); break;
+            case 2: q_tile(m, &g, rc, re, t, 2, TYPE, stage); break;
+            default: q_tile(m, &g, rc, re, t, 1, TYPE, stage); break;
+            }
+            __mmask16 k = (__mmask16)((1u << (re - rc)) - 1);
+            for (int i = 0; i < nt; i++) _mm512_mask_storeu_ps(m->y + (t + i) * m->rows + rc, k, _mm512_load_ps(stage[i]));
+        }
     }
 }
 
-#define DEFINE_Q_KERNEL(NAME, TYPE)                                                       \
-    static AVX512 void NAME(const ferry_mm *m, int64_t r0, int64_t r1) {                  \
-        gather_regs g;                                                                    \
-        load_gather_regs(&g, TYPE);                                                       \
-        int64_t t = 0;                                                                    \
-        for (; t + TILE <= m->num_tokens; t += TILE) q_tile(m, &g, r0, r1, t, TILE, TYPE); \
-        switch (m->num_tokens - t) {                                                      \
-        case 7: q_tile(m, &g, r0, r1, t, 7, TYPE); break;                                 \
-        case 6: q_tile(m, &g, r0, r1, t, 6, TYPE); break;                                 \
-        case 5: q_tile(m, &g, r0, r1, t, 5, TYPE); break;                                 \
-        case 4: q_tile(m, &g, r0, r1, t, 4, TYPE); break;                                 \
-        case 3: q_tile(m, &g, r0, r1, t, 3, TYPE); break;                                 \
-        case 2: q_tile(m, &g, r0, r1, t, 2, TYPE); break;                                 \
-        case 1: q_tile(m, &g, r0, r1, t, 1, TYPE); break;                                 \
-        default: break;                                                                   \
-        }                                                                                 \
-    }
-
-DEFINE_Q_KERNEL(kernel_q8_0, FERRY_CPU_Q8_0)
-DEFINE_Q_KERNEL(kernel_q4_0, FERRY_CPU_Q4_0)
-DEFINE_Q_KERNEL(kernel_q4_1, FERRY_CPU_Q4_1)
+static AVX512 void kernel_q8_0(const ferry_mm *m, int64_t r0, int64_t r1) { q_kernel(m, r0, r1, FERRY_CPU_Q8_0); }
+static AVX512 void kernel_q4_0(const ferry_mm *m, int64_t r0, int64_t r1) { q_kernel(m, r0, r1, FERRY_CPU_Q4_0); }
+static AVX512 void kernel_q4_1(const ferry_mm *m, int64_t r0, int64_t r1) { q_kernel(m, r0, r1, FERRY_CPU_Q4_1); }
 
 // MARK: - Activations
 
@@ -245,14 +176,23 @@ AVX512_INLINE void quantize_grouped(const ferry_mm *m, int64_t t0, int64_t t1, c
     }
 }
 
-static AVX512 void quantize_q4_0(const ferry_mm *m, int64_t t0, int64_t t1) {
-    quantize_grouped(m, t0, t1, FERRY_CPU_Q4_0);
+static AVX512 void quantize_q4_0(const ferry_mm *m, int part, int parts) {
+    int64_t t0, t1;
+    ferry_cpu_split_range(m->num_tokens - m->wide_tokens, 1, part, parts, &t0, &t1);
+    quantize_grouped(m, m->wide_tokens + t0, m->wide_tokens + t1, FERRY_CPU_Q4_0);
+    if (m->wide_tokens) ferry_avx512_wide_quantize(m, part, parts);
 }
-static AVX512 void quantize_q4_1(const ferry_mm *m, int64_t t0, int64_t t1) {
-    quantize_grouped(m, t0, t1, FERRY_CPU_Q4_1);
+static AVX512 void quantize_q4_1(const ferry_mm *m, int part, int parts) {
+    int64_t t0, t1;
+    ferry_cpu_split_range(m->num_tokens - m->wide_tokens, 1, part, parts, &t0, &t1);
+    quantize_grouped(m, m->wide_tokens + t0, m->wide_tokens + t1, FERRY_CPU_Q4_1);
+    if (m->wide_tokens) ferry_avx512_wide_quantize(m, part, parts);
 }
-static AVX512 void quantize_q8_0(const ferry_mm *m, int64_t t0, int64_t t1) {
-    quantize_grouped(m, t0, t1, FERRY_CPU_Q8_0);
+static AVX512 void quantize_q8_0(const ferry_mm *m, int part, int parts) {
+    int64_t t0, t1;
+    ferry_cpu_split_range(m->num_tokens - m->wide_tokens, 1, part, parts, &t0, &t1);
+    quantize_grouped(m, m->wide_tokens + t0, m->wide_tokens + t1, FERRY_CPU_Q8_0);
+    if (m->wide_tokens) ferry_avx512_wide_quantize(m, part, parts);
 }
 
 // MARK: - Float kernels
@@ -307,9 +247,14 @@ DEFINE_F_KERNEL(kernel_f32, FERRY_CPU_F32)
 DEFINE_F_KERNEL(kernel_f16, FERRY_CPU_F16)
 DEFINE_F_KERNEL(kernel_bf16, FERRY_CPU_BF16)
 
+/// Batches of 16 tokens go "tokens in lanes" (quant_avx512_wide.c); a remainder of at least WIDE_MIN_REMAINDER tokens
+/// goes there too (in a tile padded to 16), a smaller one through the grouped kernel.
+int ferry_wide_min_remainder = 9;
+
 int ferry_plan_avx512(int type, int64_t cols, int64_t num_tokens, ferry_mm_plan *plan) {
-    (void)num_tokens;
     plan->act_stride = (cols / 32 + 7) / 8 * GROUP_ACT_BYTES;
+    plan->wide_tokens = num_tokens % 16 >= ferry_wide_min_remainder ? num_tokens : num_tokens / 16 * 16;
+    plan->wide_tile_bytes = ferry_avx512_wide_tile_bytes(cols);
     switch (type) {
     case FERRY_CPU_Q8_0: plan->kernel = kernel_q8_0; plan->quantize = quantize_q8_0; return 1;
     case FERRY_CPU_Q4_0: plan->kernel = kernel_q4_0; plan->quantize = quantize_q4_0; return 1;
@@ -318,6 +263,7 @@ int ferry_plan_avx512(int type, int64_t cols, int64_t num_tokens, ferry_mm_plan 
     }
     plan->quantize = NULL;
     plan->act_stride = 0;
+    plan->wide_tokens = plan->wide_tile_bytes = 0;
     switch (type) {
     case FERRY_CPU_F32: plan->kernel = kernel_f32; return 1;
     case FERRY_CPU_F16: plan->kernel = kernel_f16; return 1;

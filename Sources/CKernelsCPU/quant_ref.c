@@ -51,8 +51,9 @@ int64_t ferry_plain_act_stride(int64_t cols) {
     return ferry_align64(cols) + 2 * ferry_align64(cols / 32 * 4);
 }
 
-static void quantize_plain(const ferry_mm *m, int64_t t0, int64_t t1) {
-    int64_t nb = m->cols / 32;
+static void quantize_plain(const ferry_mm *m, int part, int parts) {
+    int64_t nb = m->cols / 32, t0, t1;
+    ferry_cpu_split_range(m->num_tokens, 1, part, parts, &t0, &t1);
     for (int64_t t = t0; t < t1; t++) {
         const float *x = m->x + t * m->cols;
         uint8_t *tok = (uint8_t *)m->act + t * m->act_stride;
