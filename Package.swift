@@ -49,6 +49,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryScheduling", "TestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "FerrySchedulingTests", dependencies: ["FerryScheduling"], swiftSettings: swiftSettings),
         .testTarget(name: "FerryModelTests", dependencies: ["FerryModel", "FerryTokenizer", "TestSupport"],
                     swiftSettings: swiftSettings),
     ]

@@ -2,8 +2,8 @@
 
 /// Where a request is in its life, ordered so that "finished" is a range (vLLM `RequestStatus`).
 ///
-/// waiting → running → (preempted → waiting-queue → running)* → one of the finished cases. Compare with `<` or use
-/// `isFinished`; a finished status maps to OpenAI's `finish_reason` through `finishReason`.
+/// waiting → running → (preempted → back in the queue → running)* → one of the finished cases. Compare with `<`
+/// or use `isFinished`; a finished status maps to OpenAI's `finish_reason` through `finishReason`.
 public enum RequestStatus: Int, Sendable, Comparable, CustomStringConvertible {
     /// In the waiting queue, never scheduled (or not since it was added).
     case waiting

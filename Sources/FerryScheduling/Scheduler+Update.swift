@@ -46,9 +46,9 @@ extension Scheduler {
     /// Finishes the given unfinished requests with reason abort and frees their blocks at once; unknown or already
     /// finished ids are ignored.
     ///
-    /// Called on the engine thread between steps (a client disconnected, a stop string matched, shutdown). Safe
-    /// between `schedule()` and `update`: the freed blocks cannot be reallocated before the next `schedule()`,
-    /// which comes after the forward pass has written them, and `update` skips the aborted requests.
+    /// Called on the engine thread between steps (a client disconnected, a stop string matched, shutdown). Also
+    /// safe between `schedule()` and `update`: the freed blocks cannot be reallocated before the next `schedule()`,
+    /// the runner still computes the step as scheduled (see `SchedulerOutput`), and `update` skips the request.
     /// - Returns: the ids actually aborted, for the engine to close their streams with `finish_reason: "abort"`.
     @discardableResult
     public mutating func abort(_ requestIds: some Sequence<RequestID>) -> [RequestID] {

@@ -9,6 +9,10 @@
 /// p % blockSize`, attends over context length `numComputedTokens + numScheduledTokens`, and samples from the last
 /// position only where `samplesToken` is true (a partial prefill chunk yields no token). Query start offsets are
 /// the running sum of `numScheduledTokens` in `scheduledRequests` order.
+///
+/// Contract: the runner computes every scheduled request of the output, one aborted after `schedule()` included,
+/// and stores a layer's K/V for all tokens before attention reads them. The prefix-cache keys of the blocks this
+/// step fills are recorded at scheduling time, and a request admitted later in the same step may read them.
 public struct SchedulerOutput: Sendable {
     /// Requests to run this step: continuing ones (oldest first), then newly admitted ones (FCFS).
     public var scheduledRequests: [ScheduledRequest] = []
