@@ -10,8 +10,6 @@ public final class CPUBackend: ComputeBackend, @unchecked Sendable {
     public let name = "cpu"
     public let numThreads: Int
     package let pool: OpaquePointer?
-    /// Scratch for dequantized weight tiles of large products. Grows on demand, never shrinks.
-    var dequantizedTile: DeviceBuffer?
 
     /// Token count from which a quantized or half-precision product dequantizes weight tiles and calls `sgemm`
     /// instead of streaming rows through the integer kernel.
@@ -22,7 +20,9 @@ public final class CPUBackend: ComputeBackend, @unchecked Sendable {
         let threads = max(1, numThreads ?? CPUBackend.availableCores())
         self.numThreads = threads
         pool = ferry_cpu_pool_create(Int32(threads))
-        openblas_set_num_threads(Int32(threads))
+        // The pool owns the cores: OpenBLAS runs single-threaded inside the pool's tasks, or its own spinning
+        // threads would fight the pool's for the same cores.
+        openblas_set_num_threads(1)
     }
 
     deinit { ferry_cpu_pool_destroy(pool) }

@@ -63,6 +63,12 @@ int ferry_cpu_simd_level(void);
 /// the level now in use. Process-wide; meant for tests and benchmarks (not to be changed while kernels run).
 int ferry_cpu_set_simd_level(int level);
 
+/// y = x · Wᵀ for many tokens (prefill): each pool thread takes a share of W's rows, dequantizes them to float32
+/// in tiles of its own and multiplies each tile with a single-threaded OpenBLAS sgemm, so one thread pool owns the
+/// cores (OpenBLAS must run with one thread). Shapes as ferry_cpu_matmul.
+ferry_cpu_status ferry_cpu_gemm(ferry_cpu_pool *pool, int type, const void *w, int64_t rows, int64_t cols,
+                                const float *x, int64_t num_tokens, float *y);
+
 #ifdef __cplusplus
 }
 #endif
