@@ -22,10 +22,13 @@ public enum HardwareProbe {
         return Double(count * 12) / best / 1e9
     }
 
-    /// OpenBLAS sgemm throughput in GFLOP/s on the shapes `(m, n, k)` (x[m, k] · W[n, k]ᵀ), best of `repeats`.
-    public static func sgemmThroughput(shapes: [(m: Int, n: Int, k: Int)], repeats: Int = 3) throws(KernelError)
-        -> Double
+    /// OpenBLAS sgemm throughput in GFLOP/s on the shapes `(m, n, k)` (x[m, k] · W[n, k]ᵀ), best of `repeats`,
+    /// with OpenBLAS's own threading over `threads` threads (the library's best case on this machine).
+    public static func sgemmThroughput(shapes: [(m: Int, n: Int, k: Int)], threads: Int, repeats: Int = 3)
+        throws(KernelError) -> Double
     {
+        openblas_set_num_threads(Int32(threads))
+        defer { openblas_set_num_threads(1) }
         var buffers: [(x: DeviceBuffer, w: DeviceBuffer, y: DeviceBuffer)] = []
         for shape in shapes {
             let x = try DeviceBuffer(byteCount: shape.m * shape.k * 4)

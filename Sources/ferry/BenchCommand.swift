@@ -63,7 +63,7 @@ struct BenchCommand: ParsableCommand {
         // The machine's limits, measured now.
         let bandwidth = try HardwareProbe.memoryBandwidth(backend: backend)
         let shapes = matmulShapes(config: config, tokens: prefillTokens)
-        let sgemm = try HardwareProbe.sgemmThroughput(shapes: shapes)
+        let sgemm = try HardwareProbe.sgemmThroughput(shapes: shapes, threads: backend.numThreads)
         let layerFlops: Double = shapes.reduce(0.0) { $0 + 2.0 * Double($1.m * $1.n * $1.k) }
         // Causal attention: q·k and p·v over on average (tokens + 1) / 2 positions, 2 FLOPs per multiply-add.
         let attentionWidth = Double(config.numAttentionHeads * config.headDim)
