@@ -31,14 +31,20 @@ public final class Engine: @unchecked Sendable {
     private var scheduler: Scheduler
     private let runner: ModelRunner
     private var sinks: [RequestID: Sink] = [:]
+    private var metrics: [RequestID: RequestMetrics] = [:]
     private var counters = EngineStats()
+    /// Called on the engine thread after each step with the number of tokens it computed.
+    private let onStep: (@Sendable (Int) -> Void)?
 
     /// - Parameters:
     ///   - model: the loaded model.
     ///   - configuration: scheduler limits; `numBlocks` KV blocks are allocated now.
     /// - Throws: `KernelError` when the KV cache cannot be allocated.
-    public init(model: TransformerModel, configuration: SchedulerConfig) throws {
+    public init(model: TransformerModel, configuration: SchedulerConfig,
+                onStep: (@Sendable (_ numScheduledTokens: Int) -> Void)? = nil) throws
+    {
         self.configuration = configuration
+        self.onStep = onStep
         scheduler = try Scheduler(config: configuration)
         runner = ModelRunner(model: model, cache: try model.makeKVCache(numBlocks: configuration.numBlocks,
                                                                         blockSize: configuration.blockSize))
@@ -61,7 +67,7 @@ public final class Engine: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard !isStopping else {
-            sink(.finished(.abort, stopReason: nil))
+            sink(.finished(.abort, stopReason: nil, metrics: nil))
             return
         }
         inbox.append(.add(request, sink))
@@ -121,13 +127,16 @@ public final class Engine: @unchecked Sendable {
         for command in commands {
             switch command {
             case .add(let generation, let sink):
+                let now = Self.now()
                 let request = Request(requestId: generation.requestId, promptTokenIds: generation.promptTokenIds,
                                       samplingParameters: generation.samplingParameters,
-                                      maxTokens: generation.maxTokens, eosTokenIds: [],
-                                      arrivalTime: Double(DispatchTime.now().uptimeNanoseconds) / 1e9)
+                                      maxTokens: generation.maxTokens, eosTokenIds: [], arrivalTime: now)
                 do {
                     try scheduler.addRequest(request)
                     sinks[generation.requestId] = sink
+                    metrics[generation.requestId] = RequestMetrics(
+                        arrivalTime: generation.arrivalTime ?? now, numPromptTokens: generation.promptTokenIds.count,
+                        maxTokens: generation.maxTokens)
                 } catch {
                     sink(.rejected(error))
                 }
@@ -156,32 +165,44 @@ public final class Engine: @unchecked Sendable {
             finish(scheduler.abort(output.scheduledRequests.map(\.requestId)), reason: .abort)
             return
         }
+        let now = Self.now()
+        for scheduled in output.scheduledRequests where metrics[scheduled.requestId]?.firstScheduledTime == nil {
+            metrics[scheduled.requestId]?.firstScheduledTime = now
+        }
         counters.numSteps += 1
         counters.numScheduledTokens += output.totalNumScheduledTokens
+        onStep?(output.totalNumScheduledTokens)
         for output in scheduler.update(sampledTokenIds: sampled.mapValues(\.id)) {
             guard let sink = sinks[output.requestId] else { continue }
             for tokenId in output.newTokenIds {
                 let token = sampled[output.requestId].flatMap { $0.id == tokenId ? $0 : nil }
                     ?? SampledToken(id: tokenId, logprob: 0, topLogprobs: [])
+                if metrics[output.requestId]?.firstTokenTime == nil {
+                    metrics[output.requestId]?.firstTokenTime = Self.now()
+                    metrics[output.requestId]?.numCachedTokens = output.numCachedTokens
+                    counters.numPromptTokens += metrics[output.requestId]?.numPromptTokens ?? 0
+                }
+                metrics[output.requestId]?.numGenerationTokens += 1
                 sink(.token(token, numCachedTokens: output.numCachedTokens))
                 counters.numGenerationTokens += 1
             }
-            if let reason = output.finishReason {
-                sink(.finished(reason, stopReason: output.stopReason))
-                sinks[output.requestId] = nil
-                runner.release(output.requestId)
-                counters.numFinished[reason, default: 0] += 1
-            }
+            if let reason = output.finishReason { finish([output.requestId], reason: reason, stopReason: output.stopReason) }
         }
     }
 
-    private func finish(_ requestIds: [RequestID], reason: FinishReason) {
+    private func finish(_ requestIds: [RequestID], reason: FinishReason, stopReason: Int? = nil) {
+        let now = Self.now()
         for requestId in requestIds {
-            sinks.removeValue(forKey: requestId)?(.finished(reason, stopReason: nil))
+            var record = metrics.removeValue(forKey: requestId)
+            record?.finishedTime = now
+            sinks.removeValue(forKey: requestId)?(.finished(reason, stopReason: stopReason, metrics: record))
             runner.release(requestId)
             counters.numFinished[reason, default: 0] += 1
         }
     }
+
+    /// Seconds on the monotonic clock.
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
     private func publishStats() {
         var stats = counters

@@ -9,6 +9,8 @@ public struct EngineStats: Sendable {
     public var numSteps = 0
     /// Tokens computed over all steps (prefill and decode).
     public var numScheduledTokens = 0
+    /// Prompt tokens of requests that produced their first token.
+    public var numPromptTokens = 0
     /// Tokens generated.
     public var numGenerationTokens = 0
     /// Finished requests by reason, aborts included.

@@ -8,10 +8,13 @@ public struct GenerationRequest: Sendable {
     public var samplingParameters: SamplingParameters
     /// Most tokens to generate (≥ 1).
     public var maxTokens: Int
+    /// When the request reached the server (monotonic seconds, as `Engine.now()`); nil: when submitted.
+    public var arrivalTime: Double?
 
     public init(requestId: RequestID, promptTokenIds: [Int], samplingParameters: SamplingParameters,
-                maxTokens: Int)
+                maxTokens: Int, arrivalTime: Double? = nil)
     {
+        self.arrivalTime = arrivalTime
         self.requestId = requestId
         self.promptTokenIds = promptTokenIds
         self.samplingParameters = samplingParameters
@@ -26,5 +29,6 @@ public enum GenerationEvent: Sendable {
     /// A new token. `numCachedTokens`: prompt tokens served from the prefix cache (known from the first token on).
     case token(SampledToken, numCachedTokens: Int)
     /// The request ended. `stopReason`: the stop token id that ended it, nil for EOS, length or abort.
-    case finished(FinishReason, stopReason: Int?)
+    /// `metrics`: its timings and token counts (for the per-request histograms).
+    case finished(FinishReason, stopReason: Int?, metrics: RequestMetrics?)
 }

@@ -20,7 +20,7 @@ final class EventCollector: @unchecked Sendable {  // guarded by `lock`
             defer { self.lock.unlock() }
             switch event {
             case .token(let token, _): self.tokens[id, default: []].append(token)
-            case .finished(let reason, _):
+            case .finished(let reason, _, _):
                 self.reasons[id] = reason
                 self.done.signal()
             case .rejected: self.reasons[id] = .abort; self.done.signal()
