@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "FerryModel", dependencies: ["FerryKernels"], swiftSettings: swiftSettings),
         .target(name: "FerryScheduling", swiftSettings: swiftSettings),
         .target(name: "FerryEngine", dependencies: ["FerryModel", "FerryScheduling", "FerryTokenizer"], swiftSettings: swiftSettings),
+        .target(name: "FerryOpenAI", dependencies: ["FerryEngine", "FerryTokenizer", "FerryScheduling"],
+                swiftSettings: swiftSettings),
         .executableTarget(
             name: "ferry",
             dependencies: [
@@ -50,6 +52,8 @@ let package = Package(
         .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryScheduling", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "FerrySchedulingTests", dependencies: ["FerryScheduling"], swiftSettings: swiftSettings),
+        .testTarget(name: "FerryOpenAITests", dependencies: ["FerryOpenAI", "TestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "FerryModelTests", dependencies: ["FerryModel", "FerryTokenizer", "TestSupport"],
                     swiftSettings: swiftSettings),
     ]
