@@ -3,6 +3,7 @@
 #include "ferry_cpu_attention_internal.h"
 
 #include <math.h>
+#include "ferry_cpu_half.h"
 #include "ferry_cpu_math.h"
 #include <stdlib.h>
 #include <string.h>
@@ -10,19 +11,33 @@
 // MARK: - KV store
 
 ferry_cpu_status ferry_cpu_kv_store(const float *k, const float *v, const int64_t *slot_mapping, int64_t num_tokens,
-                                    float *k_cache, float *v_cache, int64_t num_slots, int64_t num_kv_heads,
-                                    int64_t head_dim) {
+                                    void *k_cache, void *v_cache, int kv_type, int64_t num_slots,
+                                    int64_t num_kv_heads, int64_t head_dim) {
     const int64_t row = num_kv_heads * head_dim;
+    if (kv_type != FERRY_CPU_KV_F32 && kv_type != FERRY_CPU_KV_F16) return FERRY_CPU_ERR_UNSUPPORTED_TYPE;
     for (int64_t t = 0; t < num_tokens; t++) {
         if (slot_mapping[t] >= num_slots) return FERRY_CPU_ERR_INVALID_ARGUMENT;
     }
     for (int64_t t = 0; t < num_tokens; t++) {
         const int64_t slot = slot_mapping[t];
         if (slot < 0) continue;
-        memcpy(k_cache + slot * row, k + t * row, (size_t)row * sizeof(float));
-        memcpy(v_cache + slot * row, v + t * row, (size_t)row * sizeof(float));
+        if (kv_type == FERRY_CPU_KV_F32) {
+            memcpy((float *)k_cache + slot * row, k + t * row, (size_t)row * sizeof(float));
+            memcpy((float *)v_cache + slot * row, v + t * row, (size_t)row * sizeof(float));
+        } else {
+            ferry_cpu_float_to_half_row(k + t * row, (uint16_t *)k_cache + slot * row, row);
+            ferry_cpu_float_to_half_row(v + t * row, (uint16_t *)v_cache + slot * row, row);
+        }
     }
     return FERRY_CPU_OK;
+}
+
+const float *ferry_cpu_kv_row_(const void *cache, int kv_type, int64_t slot, int64_t g, int64_t num_kv_heads,
+                               int64_t head_dim, float *buffer) {
+    const int64_t offset = (slot * num_kv_heads + g) * head_dim;
+    if (kv_type == FERRY_CPU_KV_F32) return (const float *)cache + offset;
+    ferry_cpu_half_to_float_row((const uint16_t *)cache + offset, buffer, head_dim);
+    return buffer;
 }
 
 // MARK: - Paged attention
@@ -42,8 +57,9 @@ static inline float dot(const float *a, const float *b, int64_t n) {
 typedef struct {
     const float *q;
     float *out;
-    const float *k_cache;
-    const float *v_cache;
+    const void *k_cache;
+    const void *v_cache;
+    int kv_type;
     const ferry_cpu_attention_batch *batch;
     const int32_t *token_seq;  // [num_tokens]: the sequence of each query row
     int64_t num_tokens, num_heads, num_kv_heads, head_dim, sliding_window;
@@ -66,12 +82,13 @@ static void attend(const attention_task *task, int64_t t, int64_t g, float *scor
     const int64_t group = task->num_heads / nkv;
     const int32_t *blocks = batch->block_tables + s * batch->max_blocks_per_seq;
     const int64_t bs = batch->block_size;
+    float row_buffer[1024];  // one K or V row converted from float16; head_dim ≤ 1024 is checked by the caller
 
     // Scores: scores[qi * span + j] = q_h · k_{lo + j} · scale.
     for (int64_t j = 0; j < span; j++) {
         const int64_t p = lo + j;
         const int64_t slot = (int64_t)blocks[p / bs] * bs + p % bs;
-        const float *k = task->k_cache + (slot * nkv + g) * hd;
+        const float *k = ferry_cpu_kv_row_(task->k_cache, task->kv_type, slot, g, nkv, hd, row_buffer);
         for (int64_t qi = 0; qi < group; qi++) {
             const float *q = task->q + (t * task->num_heads + g * group + qi) * hd;
             scores[qi * span + j] = dot(q, k, hd) * task->scale;
@@ -95,7 +112,7 @@ static void attend(const attention_task *task, int64_t t, int64_t g, float *scor
     for (int64_t j = 0; j < span; j++) {
         const int64_t p = lo + j;
         const int64_t slot = (int64_t)blocks[p / bs] * bs + p % bs;
-        const float *v = task->v_cache + (slot * nkv + g) * hd;
+        const float *v = ferry_cpu_kv_row_(task->v_cache, task->kv_type, slot, g, nkv, hd, row_buffer);
         for (int64_t qi = 0; qi < group; qi++) {
             const float weight = scores[qi * span + j];
             float *o = task->out + (t * task->num_heads + g * group + qi) * hd;
@@ -119,11 +136,12 @@ static void attention_worker(void *context, int thread_index, int num_threads) {
 }
 
 ferry_cpu_status ferry_cpu_paged_attention(ferry_cpu_pool *pool, const float *q, float *out,
-                                           const float *k_cache, const float *v_cache,
+                                           const void *k_cache, const void *v_cache, int kv_type,
                                            const ferry_cpu_attention_batch *batch, int64_t num_heads,
                                            int64_t num_kv_heads, int64_t head_dim, float scale,
                                            int64_t sliding_window) {
-    if (num_kv_heads <= 0 || num_heads % num_kv_heads != 0 || batch->num_seqs < 0 || batch->block_size <= 0) {
+    if (num_kv_heads <= 0 || num_heads % num_kv_heads != 0 || batch->num_seqs < 0 || batch->block_size <= 0 ||
+        head_dim <= 0 || head_dim > 1024 || (kv_type != FERRY_CPU_KV_F32 && kv_type != FERRY_CPU_KV_F16)) {
         return FERRY_CPU_ERR_INVALID_ARGUMENT;
     }
     const int64_t num_tokens = batch->query_start_loc[batch->num_seqs];
@@ -158,15 +176,16 @@ ferry_cpu_status ferry_cpu_paged_attention(ferry_cpu_pool *pool, const float *q,
         return FERRY_CPU_ERR_OUT_OF_MEMORY;
     }
     attention_task task = {
-        .q = q, .out = out, .k_cache = k_cache, .v_cache = v_cache, .batch = batch, .token_seq = token_seq,
+        .q = q, .out = out, .k_cache = k_cache, .v_cache = v_cache, .kv_type = kv_type, .batch = batch,
+        .token_seq = token_seq,
         .num_tokens = num_tokens, .num_heads = num_heads, .num_kv_heads = num_kv_heads, .head_dim = head_dim,
         .sliding_window = sliding_window, .scale = scale, .max_context = max_context, .scratch = scratch,
     };
     ferry_cpu_status status = FERRY_CPU_OK;
     for (int64_t s = 0; s < batch->num_seqs && status == FERRY_CPU_OK; s++) {
         if (batch->query_start_loc[s + 1] - batch->query_start_loc[s] < FERRY_CPU_PREFILL_GEMM_MIN_ROWS) continue;
-        status = ferry_cpu_prefill_attention_(pool, q, out, k_cache, v_cache, batch, s, num_heads, num_kv_heads,
-                                              head_dim, scale, sliding_window);
+        status = ferry_cpu_prefill_attention_(pool, q, out, k_cache, v_cache, kv_type, batch, s, num_heads,
+                                              num_kv_heads, head_dim, scale, sliding_window);
     }
     ferry_cpu_pool_run(pool, attention_worker, &task);
     free(scratch);

@@ -15,7 +15,8 @@
 typedef struct {
     const float *q;
     float *out;
-    const float *k_cache, *v_cache;
+    const void *k_cache, *v_cache;
+    int kv_type;
     const ferry_cpu_attention_batch *batch;
     int64_t s, num_heads, num_kv_heads, head_dim, sliding_window;
     float scale;
@@ -78,8 +79,10 @@ static void prefill_worker(void *context, int thread_index, int num_threads) {
         if (g != gathered_head || span > gathered_span) {
             for (int64_t p = 0; p < span; p++) {
                 const int64_t slot = (int64_t)blocks[p / bs] * bs + p % bs;
-                memcpy(keys + p * hd, task->k_cache + (slot * nkv + g) * hd, (size_t)hd * sizeof(float));
-                memcpy(values + p * hd, task->v_cache + (slot * nkv + g) * hd, (size_t)hd * sizeof(float));
+                const float *k = ferry_cpu_kv_row_(task->k_cache, task->kv_type, slot, g, nkv, hd, keys + p * hd);
+                const float *v = ferry_cpu_kv_row_(task->v_cache, task->kv_type, slot, g, nkv, hd, values + p * hd);
+                if (k != keys + p * hd) memcpy(keys + p * hd, k, (size_t)hd * sizeof(float));
+                if (v != values + p * hd) memcpy(values + p * hd, v, (size_t)hd * sizeof(float));
             }
             gathered_head = g;
             gathered_span = span;
@@ -97,12 +100,12 @@ static void prefill_worker(void *context, int thread_index, int num_threads) {
 }
 
 ferry_cpu_status ferry_cpu_prefill_attention_(ferry_cpu_pool *pool, const float *q, float *out,
-                                              const float *k_cache, const float *v_cache,
+                                              const void *k_cache, const void *v_cache, int kv_type,
                                               const ferry_cpu_attention_batch *batch, int64_t s, int64_t num_heads,
                                               int64_t num_kv_heads, int64_t head_dim, float scale,
                                               int64_t sliding_window) {
     prefill_task task = {
-        .q = q, .out = out, .k_cache = k_cache, .v_cache = v_cache, .batch = batch, .s = s,
+        .q = q, .out = out, .k_cache = k_cache, .v_cache = v_cache, .kv_type = kv_type, .batch = batch, .s = s,
         .num_heads = num_heads, .num_kv_heads = num_kv_heads, .head_dim = head_dim,
         .sliding_window = sliding_window, .scale = scale, .failed = 0,
     };

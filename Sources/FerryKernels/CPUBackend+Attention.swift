@@ -11,7 +11,8 @@ extension CPUBackend {
         }
         let status = metadata.slotMapping.withUnsafeBufferPointer { slots in
             ferry_cpu_kv_store(key.pointer, value.pointer, slots.baseAddress, Int64(numTokens),
-                               cache.keys[layer].floats, cache.values[layer].floats, Int64(cache.numSlots),
+                               cache.keys[layer].pointer, cache.values[layer].pointer, cache.dataType.rawValue,
+                               Int64(cache.numSlots),
                                Int64(cache.numKVHeads), Int64(cache.headDim))
         }
         try check(status, "KV store: a slot lies past the cache's \(cache.numSlots) slots")
@@ -35,8 +36,8 @@ extension CPUBackend {
                         max_blocks_per_seq: Int64(metadata.maxBlocksPerSeq), block_size: Int64(cache.blockSize),
                         num_blocks: Int64(cache.numBlocks))
                     return ferry_cpu_paged_attention(
-                        pool, query.pointer, out.pointer, cache.keys[layer].floats, cache.values[layer].floats,
-                        &batch, Int64(numHeads), Int64(cache.numKVHeads), Int64(cache.headDim), scale,
+                        pool, query.pointer, out.pointer, cache.keys[layer].pointer, cache.values[layer].pointer,
+                        cache.dataType.rawValue, &batch, Int64(numHeads), Int64(cache.numKVHeads), Int64(cache.headDim), scale,
                         Int64(slidingWindow ?? 0))
                 }
             }

@@ -68,11 +68,11 @@ public final class CPUBackend: ComputeBackend, @unchecked Sendable {
         return tensor
     }
 
-    public func makeKVCache(numLayers: Int, numBlocks: Int, blockSize: Int, numKVHeads: Int, headDim: Int)
-        throws(KernelError) -> KVCache
+    public func makeKVCache(numLayers: Int, numBlocks: Int, blockSize: Int, numKVHeads: Int, headDim: Int,
+                            dataType: KVCacheDataType) throws(KernelError) -> KVCache
     {
         try KVCache(numLayers: numLayers, numBlocks: numBlocks, blockSize: blockSize, numKVHeads: numKVHeads,
-                    headDim: headDim)
+                    headDim: headDim, dataType: dataType)
     }
 
     public func download(_ tensor: Tensor) -> [Float] {

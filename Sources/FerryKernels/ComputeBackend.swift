@@ -22,8 +22,8 @@ public protocol ComputeBackend: AnyObject, Sendable {
     func uploadVector(_ weight: WeightData) throws(KernelError) -> Tensor
 
     /// A KV cache of `numBlocks` blocks per layer.
-    func makeKVCache(numLayers: Int, numBlocks: Int, blockSize: Int, numKVHeads: Int, headDim: Int)
-        throws(KernelError) -> KVCache
+    func makeKVCache(numLayers: Int, numBlocks: Int, blockSize: Int, numKVHeads: Int, headDim: Int,
+                     dataType: KVCacheDataType) throws(KernelError) -> KVCache
 
     /// out[t] = table[tokenIds[t]] as float32. out: [numTokens, table.columns].
     func embed(tokenIds: [Int32], table: WeightMatrix, into out: Tensor) throws(KernelError)

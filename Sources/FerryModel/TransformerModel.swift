@@ -21,16 +21,23 @@ public final class TransformerModel: @unchecked Sendable {
         rotary = RotaryEmbedding(rotaryDim: config.headDim, theta: config.ropeTheta, scaling: config.ropeScaling)
     }
 
+    /// The KV cache's element type: float32 for float32 models (the reference numerics), float16 otherwise
+    /// (half the memory and attention bandwidth; the model's own precision is no better), as vLLM's `auto`.
+    public var kvCacheDataType: KVCacheDataType {
+        weights.layers.first?.qProj.type == .f32 ? .float32 : .float16
+    }
+
     /// A KV cache for this model with `numBlocks` blocks of `blockSize` tokens.
-    public func makeKVCache(numBlocks: Int, blockSize: Int) throws -> KVCache {
+    public func makeKVCache(numBlocks: Int, blockSize: Int, dataType: KVCacheDataType? = nil) throws -> KVCache {
         try backend.makeKVCache(numLayers: config.numHiddenLayers, numBlocks: numBlocks, blockSize: blockSize,
-                                numKVHeads: config.numKeyValueHeads, headDim: config.headDim)
+                                numKVHeads: config.numKeyValueHeads, headDim: config.headDim,
+                                dataType: dataType ?? kvCacheDataType)
     }
 
     /// Bytes of KV cache one token takes.
     public var kvBytesPerToken: Int {
         KVCache.bytesPerToken(numLayers: config.numHiddenLayers, numKVHeads: config.numKeyValueHeads,
-                              headDim: config.headDim)
+                              headDim: config.headDim, dataType: kvCacheDataType)
     }
 
     /// Bytes of weights read for one decoded token (every matrix once).

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The paged KV cache and attention over it. One layer's cache is K and V, each
-// [num_blocks, block_size, num_kv_heads, head_dim] float32; a token's slot is block_id * block_size + offset.
+// [num_blocks, block_size, num_kv_heads, head_dim] of float32 or float16 (ferry_cpu_kv_type); a token's slot is
+// block_id * block_size + offset. Attention always computes in float32.
 #ifndef FERRY_CPU_ATTENTION_H
 #define FERRY_CPU_ATTENTION_H
 
@@ -12,11 +13,17 @@
 extern "C" {
 #endif
 
-/// Writes each token's K and V into its slot. k, v: [num_tokens, num_kv_heads, head_dim]; slot_mapping:
+/// Element type of the KV cache.
+typedef enum {
+    FERRY_CPU_KV_F32 = 0,
+    FERRY_CPU_KV_F16 = 1,
+} ferry_cpu_kv_type;
+
+/// Writes each token's K and V into its slot, converting to the cache's type. k, v: [num_tokens, num_kv_heads, head_dim]; slot_mapping:
 /// [num_tokens], a negative slot skips the token. Fails with INVALID_ARGUMENT on a slot past the cache.
 ferry_cpu_status ferry_cpu_kv_store(const float *k, const float *v, const int64_t *slot_mapping, int64_t num_tokens,
-                                    float *k_cache, float *v_cache, int64_t num_slots, int64_t num_kv_heads,
-                                    int64_t head_dim);
+                                    void *k_cache, void *v_cache, int kv_type, int64_t num_slots,
+                                    int64_t num_kv_heads, int64_t head_dim);
 
 /// One flat batch of sequences for attention: prefill chunks and decodes together (varlen).
 typedef struct {
@@ -34,7 +41,7 @@ typedef struct {
 /// lo = max(0, pos - sliding_window + 1) when sliding_window > 0, else 0. GQA: head h reads kv head
 /// h / (num_heads / num_kv_heads). q, out: [num_tokens, num_heads, head_dim].
 ferry_cpu_status ferry_cpu_paged_attention(ferry_cpu_pool *pool, const float *q, float *out,
-                                           const float *k_cache, const float *v_cache,
+                                           const void *k_cache, const void *v_cache, int kv_type,
                                            const ferry_cpu_attention_batch *batch, int64_t num_heads,
                                            int64_t num_kv_heads, int64_t head_dim, float scale,
                                            int64_t sliding_window);
