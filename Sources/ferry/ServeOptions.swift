@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: Apache-2.0
+import ArgumentParser
+import Foundation
+
+/// `ferry serve`'s flags, with vLLM's names and defaults (VLLM-COMPAT §2) where vLLM has the flag.
+struct ServeOptions: ParsableArguments {
+    // MARK: Frontend
+    @Option(help: "Address to listen on (all interfaces by default, IPv4 and IPv6).")
+    var host = "0.0.0.0"
+
+    @Option(help: "Port to listen on.")
+    var port = 8000
+
+    @Option(parsing: .upToNextOption, help: "Names the model is served under; the first labels the metrics.")
+    var servedModelName: [String] = []
+
+    @Option(parsing: .upToNextOption,
+            help: "API keys required as 'Authorization: Bearer KEY' on /v1 routes (else $VLLM_API_KEY or $FERRY_API_KEY).")
+    var apiKey: [String] = []
+
+    @Option(help: "CORS allowed origins, a JSON list (vLLM's default [\"*\"]).")
+    var allowedOrigins = "[\"*\"]"
+
+    @Option(help: "CORS allowed methods, a JSON list.")
+    var allowedMethods = "[\"*\"]"
+
+    @Option(help: "CORS allowed headers, a JSON list.")
+    var allowedHeaders = "[\"*\"]"
+
+    @Flag(help: "Allow credentials in CORS responses.")
+    var allowCredentials = false
+
+    @Option(help: "A Jinja chat template file (or inline template) used instead of the model's.")
+    var chatTemplate: String?
+
+    @Option(help: "Where sampling defaults come from: 'auto' (the model's generation_config.json), 'vllm' (none), or a folder.")
+    var generationConfig = "auto"
+
+    @Flag(inversion: .prefixedEnableDisable, help: "Log every request's prompt and parameters.")
+    var logRequests = false
+
+    @Option(help: "Log format: text or json.")
+    var logFormat = "text"
+
+    @Option(help: "Seconds between SSE keep-alive comments while a stream waits (0 = off).")
+    var sseKeepAliveInterval: Double = 0
+
+    @Option(help: "Largest request body accepted, in bytes (larger gets 413).")
+    var maxRequestBodyBytes = 32 << 20
+
+    // MARK: Engine
+    @Option(help: "Context length (default: the model's max_position_embeddings).")
+    var maxModelLen: Int?
+
+    @Option(help: "Most sequences in one batch.")
+    var maxNumSeqs = 128
+
+    @Option(help: "Token budget of one engine step (prefill chunks and decodes together).")
+    var maxNumBatchedTokens = 2048
+
+    @Option(help: "Tokens per KV-cache block.")
+    var blockSize = 16
+
+    @Option(help: "KV-cache size in bytes (default: --kv-cache-memory-fraction of available memory).")
+    var kvCacheMemoryBytes: Int?
+
+    @Option(help: "Fraction of available memory for the KV cache when --kv-cache-memory-bytes is not given.")
+    var kvCacheMemoryFraction = 0.5
+
+    @Option(help: "Most requests waiting for a seat; beyond it new requests get 503 with Retry-After.")
+    var maxNumQueuedRequests = 1024
+
+    @Flag(inversion: .prefixedEnableDisable, help: "Automatic prefix caching.")
+    var prefixCaching = true
+
+    @Option(help: "Default seed of requests that give none.")
+    var seed = 0
+
+    @Option(help: "Weights dtype: auto, float32 (others are accepted and run as auto on CPU).")
+    var dtype = "auto"
+
+    @Option(help: "Compute threads (default: the cores available to the process).")
+    var threads: Int?
+
+    // MARK: Shutdown
+    @Option(help: "On SIGTERM/SIGINT: 'immediate' aborts in-flight requests; 'drain' lets them finish.")
+    var shutdownMode = "immediate"
+
+    @Option(help: "Seconds a drain waits for in-flight requests before aborting them.")
+    var shutdownDrainTimeout: Double = 120
+
+    @Option(help: "vLLM's spelling: 0 = immediate, N > 0 = drain for N seconds.")
+    var shutdownTimeout: Double?
+
+    // MARK: vLLM flags accepted for compatibility
+    @Flag(help: .hidden) var trustRemoteCode = false
+    @Option(help: .hidden) var tensorParallelSize = 1
+    @Option(help: .hidden) var gpuMemoryUtilization: Double?
+    @Flag(help: .hidden) var enforceEager = false
+    @Flag(help: .hidden) var disableLogStats = false
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be in 1...65535") }
+        guard ["immediate", "drain"].contains(shutdownMode) else {
+            throw ValidationError("--shutdown-mode must be 'immediate' or 'drain'")
+        }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+        guard tensorParallelSize == 1 else {
+            throw ValidationError("--tensor-parallel-size \(tensorParallelSize): Ferry runs one model replica per "
+                + "process on one device; run more replicas instead")
+        }
+        if let shutdownTimeout, shutdownTimeout < 0 { throw ValidationError("--shutdown-timeout must be ≥ 0") }
+        guard shutdownDrainTimeout >= 0 else { throw ValidationError("--shutdown-drain-timeout must be ≥ 0") }
+        guard blockSize > 0, blockSize <= 256 else { throw ValidationError("--block-size must be in 1...256") }
+        guard maxNumSeqs > 0, maxNumBatchedTokens > 0 else {
+            throw ValidationError("--max-num-seqs and --max-num-batched-tokens must be positive")
+        }
+        if let maxModelLen, maxModelLen < 1 { throw ValidationError("--max-model-len must be positive") }
+        guard kvCacheMemoryFraction > 0, kvCacheMemoryFraction <= 1 else {
+            throw ValidationError("--kv-cache-memory-fraction must be in (0, 1]")
+        }
+        guard maxRequestBodyBytes > 0 else { throw ValidationError("--max-request-body-bytes must be positive") }
+        guard ["auto", "float32", "float", "float16", "half", "bfloat16"].contains(dtype) else {
+            throw ValidationError("--dtype must be auto, float32, float16 or bfloat16")
+        }
+    }
+
+    /// The effective shutdown behaviour: `--shutdown-timeout` (vLLM) wins when given.
+    var drainTimeout: Double? {
+        if let shutdownTimeout { return shutdownTimeout > 0 ? shutdownTimeout : nil }
+        return shutdownMode == "drain" ? shutdownDrainTimeout : nil
+    }
+
+    /// API keys from the flag, else the environment.
+    var apiKeys: [String] {
+        if !apiKey.isEmpty { return apiKey }
+        let environment = ProcessInfo.processInfo.environment
+        return [environment["VLLM_API_KEY"], environment["FERRY_API_KEY"]].compactMap { $0 }.filter { !$0.isEmpty }
+    }
+}
