@@ -161,9 +161,12 @@ struct ConnectionStateMachine {
         return true
     }
 
-    /// The server began draining. - Returns: true when the connection should close now (it is idle).
-    mutating func drainRequested() -> Bool {
-        isIdle
+    /// The server began draining. - Returns: true when the connection should close now: it is an idle keep-alive
+    /// connection. A new connection that has not sent its first request yet is left to send it (it gets
+    /// `Connection: close`), since it was accepted to be served.
+    func drainRequested() -> Bool {
+        if case .awaitingRequest(_, isFirst: false) = state { return true }
+        return false
     }
 
     mutating func closed() {

@@ -53,7 +53,6 @@ final class HTTPConnection: @unchecked Sendable {
         pendingCancellations += 1
         readSource = source
         source.resume()
-        if context.isDraining { drain() }
     }
 
     /// Closes at once: cancels the sources (the descriptor closes when both are gone), tells the current writer

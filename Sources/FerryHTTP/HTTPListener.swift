@@ -58,14 +58,22 @@ final class HTTPListener: @unchecked Sendable {
         source.resume()
     }
 
-    /// Stops accepting and closes the socket: new connections are refused. Any thread; idempotent.
+    /// Stops accepting and closes the socket; returns once it is closed, so new connections are refused from then
+    /// on. Any thread but the accept queue; idempotent.
     func close() {
-        queue.sync {
-            guard let source else { return }
+        let closed = DispatchSemaphore(value: 0)
+        let wasOpen = queue.sync { () -> Bool in
+            guard let source else { return false }
+            source.setCancelHandler { [fd] in
+                Posix.close(fd)
+                closed.signal()
+            }
             source.cancel()
             if isPaused { source.resume() }
             self.source = nil
+            return true
         }
+        if wasOpen { _ = closed.wait(timeout: .now() + .seconds(1)) }
     }
 
     private func acceptAll(loops: [EventLoop]) {

@@ -41,6 +41,7 @@ public final class HTTPResponseWriter: Sendable {
             (!state.isClosed && state.phase != .finished, state.phase != .awaitingHead)
         }
         guard isAbandoned else { return }
+        connectionClosed()  // the response is aborted: its onClose and onFinish callbacks run now
         let connection = self.connection
         connection.loop.execute { connection.writerAbandoned(headWritten: headWritten) }
     }

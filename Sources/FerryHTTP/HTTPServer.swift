@@ -91,10 +91,11 @@ public final class HTTPServer: Sendable {
         closeIdleConnections()
     }
 
-    /// Closes connections that wait for a request (keep-alive idle or never used). Busy ones are untouched.
+    /// Closes keep-alive connections waiting for their next request. Busy ones, and new ones that have not sent
+    /// their first request yet, are untouched.
     public func closeIdleConnections() {
         for loop in loops {
-            loop.execute { loop.forEachConnection { if $0.machine.isIdle { $0.close() } } }
+            loop.execute { loop.forEachConnection { $0.drain() } }
         }
     }
 
