@@ -31,13 +31,16 @@ let package = Package(
         .target(name: "FerryTokenizer", swiftSettings: swiftSettings),
         .target(name: "FerryModel", dependencies: ["FerryKernels"], swiftSettings: swiftSettings),
         .target(name: "FerryScheduling", swiftSettings: swiftSettings),
-        .target(name: "FerryEngine", dependencies: ["FerryModel", "FerryScheduling", "FerryTokenizer"], swiftSettings: swiftSettings),
-        .target(name: "FerryOpenAI", dependencies: ["FerryEngine", "FerryTokenizer", "FerryScheduling"],
+        .target(name: "FerryEngine", dependencies: ["FerryModel", "FerryScheduling", "FerryTokenizer"],
+                swiftSettings: swiftSettings),
+        .target(name: "FerryHTTP", swiftSettings: swiftSettings),
+        .target(name: "FerryOpenAI", dependencies: ["FerryHTTP", "FerryEngine", "FerryTokenizer", "FerryScheduling"],
                 swiftSettings: swiftSettings),
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "FerryEngine", "FerryModel", "FerryTokenizer", "FerryKernels", "FerryScheduling",
+                "FerryOpenAI", "FerryHTTP", "FerryEngine", "FerryModel", "FerryTokenizer", "FerryKernels",
+                "FerryScheduling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -54,6 +57,7 @@ let package = Package(
         .testTarget(name: "FerrySchedulingTests", dependencies: ["FerryScheduling"], swiftSettings: swiftSettings),
         .testTarget(name: "FerryOpenAITests", dependencies: ["FerryOpenAI", "TestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP"], swiftSettings: swiftSettings),
         .testTarget(name: "FerryModelTests", dependencies: ["FerryModel", "FerryTokenizer", "TestSupport"],
                     swiftSettings: swiftSettings),
     ]
