@@ -407,7 +407,7 @@ extension Renderer {
             }
             return .int(count)
         default:
-            throw .runtime("No filter named '\(name)'.")
+            throw .runtime("No filter named '\(name)' found.")
         }
     }
 
@@ -508,7 +508,7 @@ extension Renderer {
             guard case .string(let s) = value else { return false }
             return Self.testNames.contains(s)
         default:
-            throw .runtime("No test named '\(name)'.")
+            throw .runtime("No test named '\(name)' found.")
         }
     }
 

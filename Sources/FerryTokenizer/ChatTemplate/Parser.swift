@@ -18,7 +18,9 @@ struct Parser {
 
     static func parse(_ source: String) throws(ChatTemplateError) -> [Node] {
         var p = Parser(tokens: try Lexer.tokenize(source))
-        return try p.parseTemplate()
+        let nodes = try p.parseTemplate()
+        try NameCheck.check(nodes)
+        return nodes
     }
 
     // MARK: - Token helpers
@@ -571,7 +573,7 @@ struct Parser {
         var node = start
         while true {
             if isOp("|") {
-                for (name, call) in try parseFilterChain(startInline: false) { node = .filter(node, name, call) }
+                for f in try parseFilterChain(startInline: false) { node = .filter(node, f.name, f.call, line: f.line) }
             } else if isName("is") {
                 node = try parseTest(node)
             } else if isOp("(") {
@@ -662,21 +664,23 @@ struct Parser {
     }
 
     /// `| name(args) | name ...`; with `startInline` the first `|` is absent (`{% filter upper %}`).
-    private mutating func parseFilterChain(startInline: Bool) throws(ChatTemplateError) -> [(String, Call)] {
-        var filters: [(String, Call)] = []
+    private mutating func parseFilterChain(startInline: Bool) throws(ChatTemplateError) -> [FilterCall] {
+        var filters: [FilterCall] = []
         var inline = startInline
         while isOp("|") || inline {
             if !inline { _ = advance() }
             inline = false
+            let lineNo = line
             var name = try expectName()
             while skipOp(".") { name += "." + (try expectName()) }
             let call = isOp("(") ? try parseCallArgs() : Call()
-            filters.append((name, call))
+            filters.append(FilterCall(name: name, call: call, line: lineNo))
         }
         return filters
     }
 
     private mutating func parseTest(_ node: Expr) throws(ChatTemplateError) -> Expr {
+        let lineNo = line
         _ = advance()  // is
         let negated = skipName("not")
         var name = try expectName()
@@ -698,7 +702,7 @@ struct Parser {
                 call.positional = [arg]
             }
         }
-        let test = Expr.test(node, name, call)
+        let test = Expr.test(node, name, call, line: lineNo)
         return negated ? .not(test) : test
     }
 }

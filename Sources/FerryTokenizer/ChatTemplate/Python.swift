@@ -308,7 +308,11 @@ enum PyOps {
             return try repeatSequence(a, b, limit: limit)
         case "/":
             if let x = number(a), let y = number(b) {
-                if y == 0 { throw .runtime("division by zero") }
+                if y == 0 {
+                    if case .double = a { throw .runtime("float division by zero") }
+                    if case .double = b { throw .runtime("float division by zero") }
+                    throw .runtime("division by zero")
+                }
                 return .double(x / y)
             }
         case "//":
@@ -326,7 +330,7 @@ enum PyOps {
         case "%":
             if case .string(let fmt) = a { return .string(try PercentFormat.format(fmt, b)) }
             if let x = integer(a), let y = integer(b) {
-                if y == 0 { throw .runtime("integer division or modulo by zero") }
+                if y == 0 { throw .runtime("integer modulo by zero") }
                 if y == -1 { return .int(0) }
                 var r = x % y
                 if r != 0 && ((r < 0) != (y < 0)) { r += y }

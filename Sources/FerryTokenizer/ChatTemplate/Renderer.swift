@@ -118,7 +118,7 @@ final class Renderer {
             var captured = ""
             _ = try exec(body, Scope(parent: scope), &captured)
             var value = JinjaValue.string(captured)
-            for (name, call) in filters { value = try applyFilter(name, value, try arguments(call, scope)) }
+            for f in filters { value = try applyFilter(f.name, value, try arguments(f.call, scope)) }
             try assign(target, value, scope)
         case .macro(let def):
             capturedScopes.append(scope)
@@ -135,7 +135,7 @@ final class Renderer {
             var captured = ""
             _ = try exec(body, Scope(parent: scope), &captured)
             var value = JinjaValue.string(captured)
-            for (name, call) in filters { value = try applyFilter(name, value, try arguments(call, scope)) }
+            for f in filters { value = try applyFilter(f.name, value, try arguments(f.call, scope)) }
             try append(PyFormat.str(value), to: &out)
         case .with(let pairs, let body):
             let inner = Scope(parent: scope)
@@ -299,9 +299,9 @@ final class Renderer {
         case .call(let callee, let call):
             let args = try arguments(call, scope)
             return try callValue(try eval(callee, scope), args)
-        case .filter(let value, let name, let call):
+        case .filter(let value, let name, let call, _):
             return try applyFilter(name, try eval(value, scope), try arguments(call, scope))
-        case .test(let value, let name, let call):
+        case .test(let value, let name, let call, _):
             return .bool(try applyTest(name, try eval(value, scope), try arguments(call, scope)))
         case .not(let x):
             return .bool(!PyOps.truthy(try eval(x, scope)))
