@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// Expressions.
+indirect enum Expr: Sendable {
+    case literal(JinjaValue)
+    case name(String)
+    case list([Expr])
+    case tuple([Expr])
+    case dict([(Expr, Expr)])
+    case getattr(Expr, String)
+    case getitem(Expr, Expr)
+    case slice(Expr, Expr?, Expr?, Expr?)
+    case call(Expr, Call)
+    case filter(Expr, String, Call, line: Int)
+    case test(Expr, String, Call, line: Int)
+    case not(Expr)
+    case negate(Expr)
+    case plus(Expr)
+    case binary(String, Expr, Expr)
+    case and(Expr, Expr)
+    case or(Expr, Expr)
+    case compare(Expr, [(String, Expr)])
+    case concat([Expr])
+    case conditional(test: Expr, then: Expr, otherwise: Expr?, line: Int)
+}
+
+/// Arguments of a call, filter or test as written.
+struct Call: Sendable {
+    var positional: [Expr] = []
+    var keyword: [(String, Expr)] = []
+    var starArgs: Expr? = nil
+    var starKwargs: Expr? = nil
+}
+
+/// `| name(args)` in a `{% set %}` or `{% filter %}` block header.
+struct FilterCall: Sendable {
+    let name: String
+    let call: Call
+    let line: Int
+}
+
+/// An assignment target: a name, a tuple of targets, or a namespace attribute (`ns.x`).
+indirect enum Target: Sendable {
+    case name(String)
+    case tuple([Target])
+    case namespaceAttribute(String, String)
+}
+
+/// A macro (or a `{% call %}` block's body): parameters with defaults, and the body.
+final class MacroDefinition: @unchecked Sendable {
+    let name: String
+    let parameters: [String]
+    let defaults: [Expr?]
+    let body: [Node]
+    /// Whether the body reads `varargs`, `kwargs` or `caller` (Jinja only accepts extra arguments then).
+    let usesVarargs: Bool
+    let usesKwargs: Bool
+    let usesCaller: Bool
+
+    init(name: String, parameters: [String], defaults: [Expr?], body: [Node]) {
+        self.name = name
+        self.parameters = parameters
+        self.defaults = defaults
+        self.body = body
+        var names = Set<String>()
+        for node in body { node.collectNames(into: &names) }
+        for d in defaults { d?.collectNames(into: &names) }
+        usesVarargs = names.contains("varargs")
+        usesKwargs = names.contains("kwargs")
+        usesCaller = names.contains("caller")
+    }
+}
+
+final class ForLoop: @unchecked Sendable {
+    let target: Target
+    let iterable: Expr
+    let filter: Expr?
+    let body: [Node]
+    let otherwise: [Node]
+    let recursive: Bool
+    /// Whether the body reads `loop` (the loop object is only built when it does).
+    let usesLoop: Bool
+
+    init(target: Target, iterable: Expr, filter: Expr?, body: [Node], otherwise: [Node], recursive: Bool) {
+        self.target = target
+        self.iterable = iterable
+        self.filter = filter
+        self.body = body
+        self.otherwise = otherwise
+        self.recursive = recursive
+        var names = Set<String>()
+        for node in body { node.collectNames(into: &names) }
+        usesLoop = names.contains("loop") || recursive
+    }
+}
+
+/// Statements.
+indirect enum Node: Sendable {
+    case text(String)
+    case output(Expr)
+    case ifBlock([(Expr, [Node])], otherwise: [Node])
+    case forBlock(ForLoop)
+    case set(Target, Expr)
+    case setBlock(Target, filters: [FilterCall], body: [Node])
+    case macro(MacroDefinition)
+    case callBlock(MacroDefinition, call: Expr)
+    case filterBlock(filters: [FilterCall], body: [Node])
+    case with([(Target, Expr)], body: [Node])
+    case breakLoop
+    case continueLoop
+    /// `{% generation %}` (transformers' extension): the body renders as is.
+    case generation([Node])
+}
+
+extension Node {
+    func collectNames(into names: inout Set<String>) {
+        switch self {
+        case .text, .breakLoop, .continueLoop: break
+        case .output(let e): e.collectNames(into: &names)
+        case .ifBlock(let branches, let otherwise):
+            for (c, b) in branches {
+                c.collectNames(into: &names)
+                for n in b { n.collectNames(into: &names) }
+            }
+            for n in otherwise { n.collectNames(into: &names) }
+        case .forBlock(let f):
+            f.iterable.collectNames(into: &names)
+            f.filter?.collectNames(into: &names)
+            for n in f.body { n.collectNames(into: &names) }
+            for n in f.otherwise { n.collectNames(into: &names) }
+        case .set(_, let e): e.collectNames(into: &names)
+        case .setBlock(_, let filters, let body), .filterBlock(let filters, let body):
+            for f in filters { f.call.collectNames(into: &names) }
+            for n in body { n.collectNames(into: &names) }
+        case .macro(let m):
+            for n in m.body { n.collectNames(into: &names) }
+        case .callBlock(let m, let call):
+            call.collectNames(into: &names)
+            for n in m.body { n.collectNames(into: &names) }
+        case .with(let pairs, let body):
+            for (_, e) in pairs { e.collectNames(into: &names) }
+            for n in body { n.collectNames(into: &names) }
+        case .generation(let body):
+            for n in body { n.collectNames(into: &names) }
+        }
+    }
+}
+
+extension Call {
+    func collectNames(into names: inout Set<String>) {
+        for e in positional { e.collectNames(into: &names) }
+        for (_, e) in keyword { e.collectNames(into: &names) }
+        starArgs?.collectNames(into: &names)
+        starKwargs?.collectNames(into: &names)
+    }
+}
+
+extension Expr {
+    func collectNames(into names: inout Set<String>) {
+        switch self {
+        case .literal: break
+        case .name(let n): names.insert(n)
+        case .list(let items), .tuple(let items), .concat(let items):
+            for e in items { e.collectNames(into: &names) }
+        case .dict(let pairs):
+            for (k, v) in pairs {
+                k.collectNames(into: &names)
+                v.collectNames(into: &names)
+            }
+        case .getattr(let e, _), .not(let e), .negate(let e), .plus(let e): e.collectNames(into: &names)
+        case .getitem(let a, let b), .binary(_, let a, let b), .and(let a, let b), .or(let a, let b):
+            a.collectNames(into: &names)
+            b.collectNames(into: &names)
+        case .slice(let e, let a, let b, let c):
+            e.collectNames(into: &names)
+            a?.collectNames(into: &names)
+            b?.collectNames(into: &names)
+            c?.collectNames(into: &names)
+        case .call(let e, let c), .filter(let e, _, let c, _), .test(let e, _, let c, _):
+            e.collectNames(into: &names)
+            c.collectNames(into: &names)
+        case .compare(let e, let ops):
+            e.collectNames(into: &names)
+            for (_, o) in ops { o.collectNames(into: &names) }
+        case .conditional(let t, let a, let b, _):
+            t.collectNames(into: &names)
+            a.collectNames(into: &names)
+            b?.collectNames(into: &names)
+        }
+    }
+}
+
+/// Jinja rejects unknown filters and tests when it compiles a template, except inside `if` statements and
+/// conditional expressions (of the same frame), where they fail only when evaluated.
+enum NameCheck {
+    static func check(_ nodes: [Node]) throws(ChatTemplateError) {
+        for n in nodes { try check(n, soft: false) }
+    }
+
+    static func check(_ node: Node, soft: Bool) throws(ChatTemplateError) {
+        switch node {
+        case .text, .breakLoop, .continueLoop, .macro: break
+        case .output(let e): try check(e, soft: soft)
+        case .ifBlock(let branches, let otherwise):
+            for (c, body) in branches {
+                try check(c, soft: true)
+                for n in body { try check(n, soft: true) }
+            }
+            for n in otherwise { try check(n, soft: true) }
+        case .forBlock(let f):
+            try check(f.iterable, soft: soft)
+            if let filter = f.filter { try check(filter, soft: false) }
+            for n in f.body + f.otherwise { try check(n, soft: false) }
+        case .set(_, let e): try check(e, soft: soft)
+        case .setBlock(_, let filters, let body), .filterBlock(let filters, let body):
+            for f in filters {
+                if !Renderer.filterNames.contains(f.name) {
+                    throw .syntax(line: f.line, message: "No filter named '\(f.name)'.")
+                }
+                try check(f.call, soft: false)
+            }
+            for n in body { try check(n, soft: false) }
+        case .callBlock(let def, let call):
+            try check(call, soft: soft)
+            try checkMacro(def)
+        case .with(let pairs, let body):
+            for (_, e) in pairs { try check(e, soft: soft) }
+            for n in body { try check(n, soft: false) }
+        case .generation(let body):
+            for n in body { try check(n, soft: false) }
+        }
+        if case .macro(let def) = node { try checkMacro(def) }
+    }
+
+    static func checkMacro(_ def: MacroDefinition) throws(ChatTemplateError) {
+        for d in def.defaults { if let d { try check(d, soft: false) } }
+        for n in def.body { try check(n, soft: false) }
+    }
+
+    static func check(_ call: Call, soft: Bool) throws(ChatTemplateError) {
+        for e in call.positional { try check(e, soft: soft) }
+        for (_, e) in call.keyword { try check(e, soft: soft) }
+        if let e = call.starArgs { try check(e, soft: soft) }
+        if let e = call.starKwargs { try check(e, soft: soft) }
+    }
+
+    static func check(_ expr: Expr, soft: Bool) throws(ChatTemplateError) {
+        switch expr {
+        case .literal, .name: break
+        case .list(let items), .tuple(let items), .concat(let items):
+            for e in items { try check(e, soft: soft) }
+        case .dict(let pairs):
+            for (k, v) in pairs {
+                try check(k, soft: soft)
+                try check(v, soft: soft)
+            }
+        case .getattr(let e, _), .not(let e), .negate(let e), .plus(let e): try check(e, soft: soft)
+        case .getitem(let a, let b), .binary(_, let a, let b), .and(let a, let b), .or(let a, let b):
+            try check(a, soft: soft)
+            try check(b, soft: soft)
+        case .slice(let e, let a, let b, let c):
+            try check(e, soft: soft)
+            for x in [a, b, c] { if let x { try check(x, soft: soft) } }
+        case .call(let e, let c):
+            try check(e, soft: soft)
+            try check(c, soft: soft)
+        case .filter(let e, let name, let c, let line):
+            if !soft && !Renderer.filterNames.contains(name) {
+                throw .syntax(line: line, message: "No filter named '\(name)'.")
+            }
+            try check(e, soft: soft)
+            try check(c, soft: soft)
+        case .test(let e, let name, let c, let line):
+            if !soft && !Renderer.testNames.contains(name) {
+                throw .syntax(line: line, message: "No test named '\(name)'.")
+            }
+            try check(e, soft: soft)
+            try check(c, soft: soft)
+        case .compare(let e, let ops):
+            try check(e, soft: soft)
+            for (_, o) in ops { try check(o, soft: soft) }
+        case .conditional(let t, let a, let b, _):
+            try check(t, soft: true)
+            try check(a, soft: true)
+            if let b { try check(b, soft: true) }
+        }
+    }
+}
