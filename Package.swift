@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "FerryModel", dependencies: ["FerryKernels"], swiftSettings: swiftSettings),
         .target(name: "FerryScheduling", swiftSettings: swiftSettings),
         .target(name: "FerryEngine", dependencies: ["FerryModel", "FerryScheduling", "FerryTokenizer"], swiftSettings: swiftSettings),
+        .target(name: "FerryOpenAI", dependencies: ["FerryTokenizer", "FerryScheduling"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "ferry",
             dependencies: [
@@ -49,6 +50,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryScheduling", "TestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "FerryOpenAITests", dependencies: ["FerryOpenAI", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FerryModelTests", dependencies: ["FerryModel", "FerryTokenizer", "TestSupport"],
                     swiftSettings: swiftSettings),
     ]
