@@ -19,6 +19,19 @@ public struct JSONWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Continues after `prefix`, JSON that the caller knows leaves the writer where a first element or value
+    /// goes (a cached `data: {"id":…,"choices":[` of an SSE chunk).
+    init(continuing prefix: [UInt8], extraCapacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(prefix.count + extraCapacity)
+        bytes.append(contentsOf: prefix)
+    }
+
+    /// Appends bytes outside the JSON structure (an SSE frame's trailing blank line).
+    mutating func appendFraming(_ framing: [UInt8]) {
+        bytes.append(contentsOf: framing)
+    }
+
     // MARK: - Structure
 
     public mutating func beginObject() {
