@@ -81,19 +81,19 @@ public final class ServerMetrics: Sendable {
         }
         r.register("vllm:cache_config_info", kind: .gauge, help: "Information of the LLMEngine CacheConfig")
         r.set("vllm:cache_config_info", 1, labels: .init(cacheInfo + [("engine", "0")]))
-        for reason in FinishReason.allCases {
+        for reason in FerryScheduling.FinishReason.allCases {
             r.increment("vllm:request_success", by: 0, labels: withReason(reason))
         }
         ProcessMetrics.register(in: r)
         r.register("http_requests", kind: .counter, help: "Total number of requests by method, status and handler.")
     }
 
-    private func withReason(_ reason: FinishReason) -> PrometheusRegistry.Labels {
+    private func withReason(_ reason: FerryScheduling.FinishReason) -> PrometheusRegistry.Labels {
         .init(labels.pairs + [("finished_reason", reason.rawValue)])
     }
 
     /// Records a finished request's histograms and its success counter. Any thread.
-    public func requestFinished(_ metrics: RequestMetrics, reason: FinishReason, n: Int = 1) {
+    public func requestFinished(_ metrics: RequestMetrics, reason: FerryScheduling.FinishReason, n: Int = 1) {
         let r = registry
         r.increment("vllm:request_success", labels: withReason(reason))
         r.observe("vllm:request_prompt_tokens", Double(metrics.numPromptTokens), labels: labels)
