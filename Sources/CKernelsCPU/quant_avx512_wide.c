@@ -24,10 +24,9 @@
 #define ROWS 4          // weight rows per pass
 #define STAGE_ROWS 16   // rows per call (the caller's row chunk)
 #define STAGE_TILES 4   // tiles of 16 tokens per pass over the rows
-#ifndef PREFETCH_ROWS
-#define PREFETCH_ROWS 2
-#endif
-#define CHUNK 64        // blocks of a row unpacked at a time (a multiple of 8)
+#define HI 192          // copy_group's layout
+#define SCALES 384
+#define WBYTES 512
 
 int64_t ferry_avx512_wide_tile_bytes(int64_t cols) { return cols / 32 * BLOCK_BYTES; }
 
@@ -81,89 +80,122 @@ AVX512 void ferry_avx512_wide_quantize(const ferry_mm *m, int part, int parts) {
 
 // MARK: - Kernel
 
-/// Up to CHUNK blocks of ROWS weight rows, rearranged by prep_group: per group of 8 blocks W0..W3, then d and m
-/// with block j's value in float lane 2j. Block 8g + j's bytes 4k..4k+3 are at W[k / 2] + 8j + 4 (k % 2).
-typedef struct {
-    uint8_t g[ROWS][CHUNK / 8][384];
-} unpacked;
-
-/// Unpacks blocks [cb, cb + n) of rows r..r+R-1 into u, and prefetches the next R rows' blocks.
-AVX512_INLINE void unpack(const ferry_mm *m, const gather_regs *gr, unpacked *u, int64_t r, const int R, int64_t cb,
-                          int64_t n, const int TYPE) {
-    const int64_t bb = TYPE == FERRY_CPU_Q4_0 ? 18 : TYPE == FERRY_CPU_Q4_1 ? 20 : 34;
-    for (int i = 0; i < R; i++) {
-        const uint8_t *row = m->w + (r + i) * m->row_bytes + cb * bb;
-        for (int64_t g = 0; 8 * g < n; g++) {
-            wgroup wg;
-            if (n - 8 * g >= 8) prep_group(&wg, gr, row + 8 * g * bb, 8 * bb, TYPE, 1);
-            else prep_group(&wg, gr, row + 8 * g * bb, (n - 8 * g) * bb, TYPE, 0);
-            uint8_t *dst = u->g[i][g];
-            for (int k = 0; k < 4; k++) _mm512_store_si512(dst + 64 * k, wg.w[k]);
-            _mm512_store_ps(dst + 256, wg.d);
-            if (TYPE == FERRY_CPU_Q4_1) _mm512_store_ps(dst + 320, wg.m);
+/// One block (8 vpdpbusd per row) of R rows, for one tile. `w[i]` holds the group of row i as copy_group left it.
+AVX512_INLINE void block_R(__m512 *acc, uint8_t (*w)[WBYTES], int j, const uint8_t *at, const int R, const int TYPE) {
+    const int Q4_BB = TYPE == FERRY_CPU_Q4_1 ? 20 : 18, Q4_QOFF = TYPE == FERRY_CPU_Q4_1 ? 4 : 2;
+    __m512i s[ROWS];
+    for (int i = 0; i < R; i++) s[i] = TYPE == FERRY_CPU_Q4_1 ? _mm512_setzero_si512() : _mm512_load_si512(at + 576);
+    for (int k = 0; k < 8; k++) {
+        __m512i a = _mm512_load_si512(at + 64 * k);
+        for (int i = 0; i < R; i++) {
+            int32_t v;
+            if (TYPE == FERRY_CPU_Q8_0) memcpy(&v, w[i] + 34 * j + 2 + 4 * k, 4);
+            else memcpy(&v, w[i] + (k < 4 ? 0 : HI) + Q4_BB * j + Q4_QOFF + 4 * (k % 4), 4);
+            s[i] = _mm512_dpbusd_epi32(s[i], _mm512_set1_epi32(v), a);
         }
     }
-    // The compute that follows reads no weights, so the hardware prefetcher would idle: fetch the next rows now.
-    if (r + (PREFETCH_ROWS + 1) * R <= m->rows) {
-        const uint8_t *next = m->w + (r + PREFETCH_ROWS * R) * m->row_bytes + cb * bb;
-        for (int64_t off = 0; off < R * m->row_bytes && off < R * n * bb + 64; off += 64) _mm_prefetch((const char *)next + off, _MM_HINT_T0);
+    __m512 dx = _mm512_load_ps((const float *)(at + 512));
+    for (int i = 0; i < R; i++) {
+        const float *d = (const float *)(w[i] + (TYPE == FERRY_CPU_Q8_0 ? 320 : SCALES));
+        acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[i]), _mm512_mul_ps(dx, _mm512_set1_ps(d[2 * j])), acc[i]);
+    }
+    if (TYPE == FERRY_CPU_Q4_1) {
+        __m512 sx = _mm512_load_ps((const float *)(at + 576));
+        for (int i = 0; i < R; i++) {
+            const float *mm = (const float *)(w[i] + SCALES + 64);
+            acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(mm[2 * j]), sx, acc[i]);
+        }
     }
 }
 
-/// Rows r..r+R-1 against tiles [tile0, tile1); results go to stage[(tile - tile0) * 16 + lane][r - r0].
-AVX512_INLINE void rows_R(const ferry_mm *m, const gather_regs *gr, unpacked *u, int64_t r, const int R,
-                          int64_t tile0, int64_t tile1, float (*stage)[STAGE_ROWS], int64_t r0, const int TYPE) {
-    const int64_t nb = m->cols / 32;
-    for (int64_t cb = 0; cb < nb; cb += CHUNK) {
-        const int64_t n = nb - cb < CHUNK ? nb - cb : CHUNK;
-        unpack(m, gr, u, r, R, cb, n, TYPE);
+/// This kernel needs each block's 32 weights as unsigned bytes, 4 at a time, and d (and m) as floats; no byte
+/// rearranging. So a group of 8 blocks is copied in place: Q8_0 biased by +128 (block j's bytes 4k..4k+3 at
+/// 34j + 2 + 4k; the f16 scales get flipped too but are not read there), Q4 as two copies of the raw bytes, low
+/// nibbles at 0 and high nibbles at HI (block j's weights 4k..4k+3 at bb j + qoff + 4k, k < 4, and at HI + ...
+/// for weights 16 + 4k..); the scales widened to floats at SCALES (Q8_0: 320) with block j's d in lane 2j, m 64 bytes on.
+AVX512_INLINE void copy_group(uint8_t *dst, const gather_regs *gr, const uint8_t *p, int64_t n, const int TYPE,
+                              const int FULL) {
+    const int64_t gb = TYPE == FERRY_CPU_Q4_0 ? 144 : TYPE == FERRY_CPU_Q4_1 ? 160 : 272;
+    if (TYPE == FERRY_CPU_Q8_0) {
+        const __m512i bias = _mm512_set1_epi8((char)0x80);
+        __m512i a0 = load_window(p, 0, n, FULL), a1 = load_window(p, 64, n, FULL);
+        __m512i b0 = load_window(p, 128, n, FULL), b1 = load_window(p, 192, n, FULL);
+        __m512i c = load_window(p, gb - 64, n, FULL);
+        _mm512_store_si512(dst, _mm512_xor_si512(a0, bias));
+        _mm512_store_si512(dst + 64, _mm512_xor_si512(a1, bias));
+        _mm512_store_si512(dst + 128, _mm512_xor_si512(b0, bias));
+        _mm512_store_si512(dst + 192, _mm512_xor_si512(b1, bias));
+        _mm512_storeu_si512(dst + gb - 64, _mm512_xor_si512(c, bias));
+        __m512i h = pick(gr, 4, a0, a1, b0, b1, c, 1);
+        _mm512_store_ps(dst + 320, _mm512_cvtph_ps(_mm512_castsi512_si256(h)));
+    } else {
+        const __m512i lo = _mm512_set1_epi8(0x0f);
+        __m512i a0 = load_window(p, 0, n, FULL), a1 = load_window(p, 64, n, FULL);
+        __m512i c = load_window(p, gb - 64, n, FULL);
+        _mm512_store_si512(dst, _mm512_and_si512(a0, lo));
+        _mm512_store_si512(dst + 64, _mm512_and_si512(a1, lo));
+        _mm512_storeu_si512(dst + gb - 64, _mm512_and_si512(c, lo));
+        _mm512_store_si512(dst + HI, _mm512_and_si512(_mm512_srli_epi16(a0, 4), lo));
+        _mm512_store_si512(dst + HI + 64, _mm512_and_si512(_mm512_srli_epi16(a1, 4), lo));
+        _mm512_storeu_si512(dst + HI + gb - 64, _mm512_and_si512(_mm512_srli_epi16(c, 4), lo));
+        __m512i h = pick(gr, 4, a0, a1, a0, a1, c, 0);
+        _mm512_store_ps(dst + SCALES, _mm512_cvtph_ps(_mm512_castsi512_si256(h)));
+        if (TYPE == FERRY_CPU_Q4_1) _mm512_store_ps(dst + SCALES + 64, _mm512_cvtph_ps(_mm512_extracti64x4_epi64(h, 1)));
+    }
+}
+
+/// Copies group g of rows row..row+R-1 into w.
+AVX512_INLINE void prep_rows(const ferry_mm *m, const gather_regs *gr, uint8_t (*w)[WBYTES], const uint8_t *row,
+                             int64_t g, int64_t nb, const int R, const int TYPE) {
+    const int64_t bb = TYPE == FERRY_CPU_Q4_0 ? 18 : TYPE == FERRY_CPU_Q4_1 ? 20 : 34;
+    const int64_t n = nb - 8 * g < 8 ? nb - 8 * g : 8;
+    for (int i = 0; i < R; i++) {
+        const uint8_t *p = row + i * m->row_bytes + 8 * g * bb;
+        if (n == 8) copy_group(w[i], gr, p, 8 * bb, TYPE, 1);
+        else copy_group(w[i], gr, p, n * bb, TYPE, 0);
+    }
+}
+
+/// Rows r..r+R-1 against tiles [tile0, tile1); results go to stage[(tile - tile0) * 16 + lane][r - r0]. Each group
+/// of 8 blocks is rearranged (for the R rows) just before use, so the weight stream is read a little at a time
+/// between the dot products, and the matching share of the next rows is prefetched.
+AVX512_INLINE void rows_R(const ferry_mm *m, const gather_regs *gr, int64_t r, const int R, int64_t tile0,
+                          int64_t tile1, float (*stage)[STAGE_ROWS], int64_t r0, const int TYPE) {
+    const int64_t bb = TYPE == FERRY_CPU_Q4_0 ? 18 : TYPE == FERRY_CPU_Q4_1 ? 20 : 34;
+    const int64_t nb = m->cols / 32, groups = (nb + 7) / 8;
+    const uint8_t *row = m->w + r * m->row_bytes;
+    const uint8_t *next = row + 2 * R * m->row_bytes, *end = m->w + m->rows * m->row_bytes;
+    _Alignas(64) uint8_t w[2][ROWS][WBYTES];  // double-buffered: group g + 1 is rearranged before group g is used
+    __m512 acc[STAGE_TILES][ROWS];
+    for (int64_t tile = 0; tile < tile1 - tile0; tile++)
+        for (int i = 0; i < R; i++) acc[tile][i] = _mm512_setzero_ps();
+    prep_rows(m, gr, w[0], row, 0, nb, R, TYPE);
+    for (int64_t g = 0; g < groups; g++) {
+        const int64_t n = nb - 8 * g < 8 ? nb - 8 * g : 8;
+        // Rearranging the next group now, not right before its use, lets its stores retire before the broadcasts
+        // read them (a load that must wait for a just-issued store costs more than the whole dot product).
+        if (g + 1 < groups) prep_rows(m, gr, w[(g + 1) & 1], row, g + 1, nb, R, TYPE);
+        for (const uint8_t *p = next + g * R * 8 * bb, *e = p + R * 8 * bb; p < e && p < end; p += 64)
+            _mm_prefetch((const char *)p, _MM_HINT_T0);
         for (int64_t tile = tile0; tile < tile1; tile++) {
-            const uint8_t *at = m->wide + tile * m->wide_tile_bytes + cb * BLOCK_BYTES;
-            __m512 acc[ROWS];
-            for (int i = 0; i < R; i++) acc[i] = _mm512_setzero_ps();
-            for (int64_t b = 0; b < n; b++, at += BLOCK_BYTES) {
-                const int64_t g = b / 8, j = b % 8;
-                __m512i s[ROWS];
-                for (int i = 0; i < R; i++)
-                    s[i] = TYPE == FERRY_CPU_Q4_1 ? _mm512_setzero_si512() : _mm512_load_si512(at + 576);
-                for (int k = 0; k < 8; k++) {
-                    __m512i a = _mm512_load_si512(at + 64 * k);
-                    for (int i = 0; i < R; i++) {
-                        int32_t w;
-                        memcpy(&w, u->g[i][g] + 64 * (k / 2) + 8 * j + 4 * (k % 2), 4);
-                        s[i] = _mm512_dpbusd_epi32(s[i], _mm512_set1_epi32(w), a);
-                    }
-                }
-                __m512 dx = _mm512_load_ps((const float *)(at + 512));
-                for (int i = 0; i < R; i++) {
-                    const float *d = (const float *)(u->g[i][g] + 256);
-                    acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[i]), _mm512_mul_ps(dx, _mm512_set1_ps(d[2 * j])), acc[i]);
-                }
-                if (TYPE == FERRY_CPU_Q4_1) {
-                    __m512 sx = _mm512_load_ps((const float *)(at + 576));
-                    for (int i = 0; i < R; i++) {
-                        const float *mm = (const float *)(u->g[i][g] + 320);
-                        acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(mm[2 * j]), sx, acc[i]);
-                    }
-                }
-            }
-            for (int i = 0; i < R; i++) {
-                float out[16];
-                _mm512_storeu_ps(out, acc[i]);
-                float (*st)[STAGE_ROWS] = stage + (tile - tile0) * 16;
-                const int64_t c = r - r0 + i;
-                if (cb == 0)
-                    for (int l = 0; l < 16; l++) st[l][c] = out[l];
-                else
-                    for (int l = 0; l < 16; l++) st[l][c] += out[l];
-            }
+            const uint8_t *at = m->wide + tile * m->wide_tile_bytes + 8 * g * BLOCK_BYTES;
+            __m512 *a = acc[tile - tile0];
+            if (n == 8)
+                for (int j = 0; j < 8; j++) block_R(a, w[g & 1], j, at + j * BLOCK_BYTES, R, TYPE);
+            else
+                for (int j = 0; j < n; j++) block_R(a, w[g & 1], j, at + j * BLOCK_BYTES, R, TYPE);
         }
     }
+    for (int64_t tile = 0; tile < tile1 - tile0; tile++)
+        for (int i = 0; i < R; i++) {
+            float out[16];
+            _mm512_storeu_ps(out, acc[tile][i]);
+            for (int l = 0; l < 16; l++) stage[tile * 16 + l][r - r0 + i] = out[l];
+        }
 }
 
 /// Rows [r0, r1), at most STAGE_ROWS of them, for every wide token; y is written a row chunk per token at a time.
 AVX512_INLINE void wide_rows(const ferry_mm *m, int64_t r0, int64_t r1, const int TYPE) {
-    _Alignas(64) unpacked u;
     _Alignas(64) float stage[STAGE_TILES * 16][STAGE_ROWS];
     gather_regs gr;
     load_gather_regs(&gr, TYPE);
@@ -172,11 +204,11 @@ AVX512_INLINE void wide_rows(const ferry_mm *m, int64_t r0, int64_t r1, const in
     for (int64_t tile0 = 0; tile0 < tiles; tile0 += STAGE_TILES) {
         const int64_t tile1 = tile0 + STAGE_TILES < tiles ? tile0 + STAGE_TILES : tiles;
         int64_t r = r0;
-        for (; r + ROWS <= r1; r += ROWS) rows_R(m, &gr, &u, r, ROWS, tile0, tile1, stage, r0, TYPE);
+        for (; r + ROWS <= r1; r += ROWS) rows_R(m, &gr, r, ROWS, tile0, tile1, stage, r0, TYPE);
         switch (r1 - r) {
-        case 3: rows_R(m, &gr, &u, r, 3, tile0, tile1, stage, r0, TYPE); break;
-        case 2: rows_R(m, &gr, &u, r, 2, tile0, tile1, stage, r0, TYPE); break;
-        case 1: rows_R(m, &gr, &u, r, 1, tile0, tile1, stage, r0, TYPE); break;
+        case 3: rows_R(m, &gr, r, 3, tile0, tile1, stage, r0, TYPE); break;
+        case 2: rows_R(m, &gr, r, 2, tile0, tile1, stage, r0, TYPE); break;
+        case 1: rows_R(m, &gr, r, 1, tile0, tile1, stage, r0, TYPE); break;
         default: break;
         }
         const int64_t t_end = tile1 * 16 < m->wide_tokens ? tile1 * 16 : m->wide_tokens;
