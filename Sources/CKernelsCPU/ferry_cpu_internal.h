@@ -117,6 +117,9 @@ int ferry_plan_scalar(int type, int64_t cols, int64_t num_tokens, ferry_mm_plan 
 int ferry_plan_avx2(int type, int64_t cols, int64_t num_tokens, ferry_mm_plan *plan);
 int ferry_plan_avx512(int type, int64_t cols, int64_t num_tokens, ferry_mm_plan *plan);
 
+/// The AVX-512 kernel for F32/F16/BF16 weights (quant_avx512_float.c), NULL for other types.
+ferry_mm_kernel ferry_avx512_float_kernel(int type);
+
 // The AVX-512 "tokens in lanes" kernel (quant_avx512_wide.c), for tiles of 16 tokens.
 int64_t ferry_avx512_wide_tile_bytes(int64_t cols);
 void ferry_avx512_wide_quantize(const ferry_mm *m, int part, int parts);
