@@ -62,6 +62,80 @@ AVX512_INLINE void quantize_token(const ferry_mm *m, int64_t t, int64_t b0, int6
     }
 }
 
+/// Blocks [b0, b1) of the 16 tokens of a full tile at once: the same arithmetic as quantize_token, ~4x faster (one
+/// transposed max over the 16 tokens instead of 16 horizontal ones, and the bytes transposed in registers).
+AVX512_INLINE void quantize_tile16(const ferry_mm *m, int64_t tile, int64_t b0, int64_t b1) {
+    static const int32_t net[6][16] = {  // a vpermt2d network: z[p] (tokens 2p, 2p+1 packed) -> A[k] (lane = token)
+        {0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30},
+        {1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31},
+        {0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27},
+        {4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31},
+        {0, 2, 1, 3, 4, 6, 5, 7, 16, 18, 17, 19, 20, 22, 21, 23},
+        {8, 10, 9, 11, 12, 14, 13, 15, 24, 26, 25, 27, 28, 30, 29, 31},
+    };
+    static const int chunk_of_reg[8] = {0, 4, 1, 5, 2, 6, 3, 7};
+    const int64_t cols = m->cols;
+    const float *x0 = m->x + tile * 16 * cols;
+    uint8_t *base = (uint8_t *)m->wide + tile * m->wide_tile_bytes;
+    const __m512i ones = _mm512_set1_epi8(1);
+    for (int64_t b = b0; b < b1; b++) {
+        const float *xb = x0 + 32 * b;
+        uint8_t *blk = base + b * BLOCK_BYTES;
+        // amax per token: 16 vectors of partial maxima, reduced in a transposing tree (lane l ends up holding token
+        // 4 (l % 4) + l / 4, undone by the final permute).
+        __m512 c[8], e[4], f[2];
+        for (int i = 0; i < 8; i++) {
+            const float *xa = xb + 2 * i * cols, *xc = xa + cols;
+            __m512 mx = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(xa)), _mm512_abs_ps(_mm512_loadu_ps(xa + 16)));
+            __m512 my = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(xc)), _mm512_abs_ps(_mm512_loadu_ps(xc + 16)));
+            c[i] = _mm512_max_ps(_mm512_shuffle_f32x4(mx, my, 0x44), _mm512_shuffle_f32x4(mx, my, 0xEE));
+        }
+        for (int i = 0; i < 4; i++)
+            e[i] = _mm512_max_ps(_mm512_shuffle_f32x4(c[2 * i], c[2 * i + 1], 0x88),
+                                 _mm512_shuffle_f32x4(c[2 * i], c[2 * i + 1], 0xDD));
+        for (int i = 0; i < 2; i++)
+            f[i] = _mm512_max_ps(_mm512_unpacklo_ps(e[2 * i], e[2 * i + 1]), _mm512_unpackhi_ps(e[2 * i], e[2 * i + 1]));
+        __m512 g = _mm512_max_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(f[0]), _mm512_castps_pd(f[1]))),
+                                 _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(f[0]), _mm512_castps_pd(f[1]))));
+        __m512 amax = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), g);
+        __m512 d = _mm512_div_ps(amax, _mm512_set1_ps(127.0f));
+        __m512 id = _mm512_maskz_div_ps(_mm512_cmp_ps_mask(d, _mm512_setzero_ps(), _CMP_NEQ_OQ), _mm512_set1_ps(1.0f), d);
+        _Alignas(64) float ids[16];
+        _mm512_store_ps(ids, id);
+        _mm512_store_ps((float *)(blk + 512), d);
+        // q, packed two tokens per vector: lane j holds token 2p's chunks j and 4 + j, then token 2p + 1's.
+        __m512i z[8];
+        for (int p = 0; p < 8; p++) {
+            const float *xa = xb + 2 * p * cols, *xc = xa + cols;
+            __m512 ia = _mm512_set1_ps(ids[2 * p]), ic = _mm512_set1_ps(ids[2 * p + 1]);
+            __m512i qa = _mm512_packs_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(xa), ia)),
+                                            _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(xa + 16), ia)));
+            __m512i qc = _mm512_packs_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(xc), ic)),
+                                            _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(xc + 16), ic)));
+            z[p] = _mm512_packs_epi16(qa, qc);
+        }
+        for (int s = 0; s < 3; s++) {
+            const int bit = 1 << s;
+            const __m512i i0 = _mm512_loadu_si512(net[2 * s]), i1 = _mm512_loadu_si512(net[2 * s + 1]);
+            for (int r = 0; r < 8; r++) {
+                if (r & bit) continue;
+                __m512i lo = z[r], hi = z[r | bit];
+                z[r] = _mm512_permutex2var_epi32(lo, i0, hi);
+                z[r | bit] = _mm512_permutex2var_epi32(lo, i1, hi);
+            }
+        }
+        __m512i sum = _mm512_setzero_si512();
+        for (int r = 0; r < 8; r++) {
+            _mm512_store_si512(blk + 64 * chunk_of_reg[r], z[r]);
+            sum = _mm512_dpbusd_epi32(sum, ones, z[r]);
+        }
+        if (m->type == FERRY_CPU_Q4_1)
+            _mm512_store_ps((float *)(blk + 576), _mm512_mul_ps(d, _mm512_cvtepi32_ps(sum)));
+        else
+            _mm512_store_si512(blk + 576, _mm512_mullo_epi32(sum, _mm512_set1_epi32(m->type == FERRY_CPU_Q4_0 ? -8 : -128)));
+    }
+}
+
 /// Work is split in units of (tile, 8 blocks), so that threads never write the same cache line.
 AVX512 void ferry_avx512_wide_quantize(const ferry_mm *m, int part, int parts) {
     const int64_t nb = m->cols / 32, chunks = (nb + 7) / 8, tiles = (m->wide_tokens + 15) / 16;
@@ -70,6 +144,10 @@ AVX512 void ferry_avx512_wide_quantize(const ferry_mm *m, int part, int parts) {
     for (int64_t u = u0; u < u1; u++) {
         const int64_t tile = u / chunks, b0 = u % chunks * 8, b1 = b0 + 8 < nb ? b0 + 8 : nb;
         const int64_t t_end = (tile + 1) * 16 < m->wide_tokens ? (tile + 1) * 16 : m->wide_tokens;
+        if (t_end - tile * 16 == 16) {
+            quantize_tile16(m, tile, b0, b1);
+            continue;
+        }
         for (int64_t t = tile * 16; t < t_end; t++) quantize_token(m, t, b0, b1);
         if (t_end - tile * 16 < 16) {  // zero the padding lanes
             uint8_t *base = (uint8_t *)m->wide + tile * m->wide_tile_bytes;
@@ -188,12 +266,32 @@ AVX512_INLINE void rows_R(const ferry_mm *m, const gather_regs *gr, int64_t r, c
                 for (int j = 0; j < n; j++) block_R(a, w[g & 1], j, at + j * BLOCK_BYTES, R, TYPE);
         }
     }
-    for (int64_t tile = 0; tile < tile1 - tile0; tile++)
+    for (int64_t tile = 0; tile < tile1 - tile0; tile++) {
+        float (*st)[STAGE_ROWS] = stage + tile * 16;
+        if (R == 4) {  // transpose 4 rows x 16 tokens: token l's 4 results go out as one 16-byte store
+            __m512 *a = acc[tile];
+            __m512 t0 = _mm512_unpacklo_ps(a[0], a[1]), t1 = _mm512_unpackhi_ps(a[0], a[1]);
+            __m512 t2 = _mm512_unpacklo_ps(a[2], a[3]), t3 = _mm512_unpackhi_ps(a[2], a[3]);
+            __m512 u[4] = {
+                _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2))),
+                _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2))),
+                _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3))),
+                _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3))),
+            };  // u[e] holds tokens 4q + e in 128-bit lane q
+            for (int e = 0; e < 4; e++) {
+                _mm_storeu_ps(st[e] + (r - r0), _mm512_extractf32x4_ps(u[e], 0));
+                _mm_storeu_ps(st[4 + e] + (r - r0), _mm512_extractf32x4_ps(u[e], 1));
+                _mm_storeu_ps(st[8 + e] + (r - r0), _mm512_extractf32x4_ps(u[e], 2));
+                _mm_storeu_ps(st[12 + e] + (r - r0), _mm512_extractf32x4_ps(u[e], 3));
+            }
+            continue;
+        }
         for (int i = 0; i < R; i++) {
             float out[16];
             _mm512_storeu_ps(out, acc[tile][i]);
-            for (int l = 0; l < 16; l++) stage[tile * 16 + l][r - r0 + i] = out[l];
+            for (int l = 0; l < 16; l++) st[l][r - r0 + i] = out[l];
         }
+    }
 }
 
 /// Rows [r0, r1), at most STAGE_ROWS of them, for every wide token; y is written a row chunk per token at a time.
