@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Weight formats, the run-time choice of SIMD level, and the matmul driver that splits rows over the pool. The
-// kernels themselves live in quant_ref.c (portable), quant_avx2.c and quant_avx512.c.
+// kernels themselves live in quant_ref.c (portable), quant_avx2.c and quant_avx512*.c.
 #include "ferry_cpu_quant.h"
 #include "ferry_cpu_internal.h"
 
