@@ -89,11 +89,23 @@ typedef struct {
     int64_t wide_tokens, wide_tile_bytes;
 } ferry_mm;
 
+/// Prefetches the first `bytes` of rows [r0, r1) of the weights (the start of a kernel's weight stream, which the
+/// hardware prefetcher has not seen yet).
+static inline void ferry_prefetch_rows_(const uint8_t *w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t bytes) {
+    const uint8_t *p = w + r0 * row_bytes, *e = w + r1 * row_bytes;
+    if (e > p + bytes) e = p + bytes;
+    for (; p < e; p += 64) __builtin_prefetch(p, 0, 3);
+}
+
 /// Computes y[:, row_begin..<row_end].
 typedef void (*ferry_mm_kernel)(const ferry_mm *m, int64_t row_begin, int64_t row_end);
 /// Quantizes share `part` of `parts` of x (the level's layout) into m->act / m->wide; the shares write disjoint
 /// cache lines, so they may run on different threads.
 typedef void (*ferry_act_quantizer)(const ferry_mm *m, int part, int parts);
+
+static inline void ferry_prefetch_rows(const ferry_mm *m, int64_t r0, int64_t r1, int64_t bytes) {
+    ferry_prefetch_rows_(m->w, m->row_bytes, r0, r1, bytes);
+}
 
 typedef struct {
     ferry_mm_kernel kernel;
@@ -116,6 +128,9 @@ static inline float *ferry_plain_s(const uint8_t *tok, int64_t cols) {
 int ferry_plan_scalar(int type, int64_t cols, int64_t num_tokens, ferry_mm_plan *plan);
 int ferry_plan_avx2(int type, int64_t cols, int64_t num_tokens, ferry_mm_plan *plan);
 int ferry_plan_avx512(int type, int64_t cols, int64_t num_tokens, ferry_mm_plan *plan);
+
+/// The AVX-512 kernel for F32/F16/BF16 weights (quant_avx512_float.c), NULL for other types.
+ferry_mm_kernel ferry_avx512_float_kernel(int type);
 
 // The AVX-512 "tokens in lanes" kernel (quant_avx512_wide.c), for tiles of 16 tokens.
 int64_t ferry_avx512_wide_tile_bytes(int64_t cols);

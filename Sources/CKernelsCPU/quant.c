@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Weight formats, the run-time choice of SIMD level, and the matmul driver that splits rows over the pool. The
-// kernels themselves live in quant_ref.c (portable), quant_avx2.c and quant_avx512.c.
+// kernels themselves live in quant_ref.c (portable), quant_avx2.c and quant_avx512*.c.
 #include "ferry_cpu_quant.h"
 #include "ferry_cpu_internal.h"
 
@@ -189,8 +189,16 @@ typedef struct {
     int64_t granule;
 } mm_task;
 
+/// Prefetches the start of this thread's share of the weights, so that it arrives while x is quantized.
+static void prefetch_share(const mm_task *k, int ti, int nt) {
+    int64_t b, e;
+    ferry_cpu_split_range(k->m.rows, k->granule, ti, nt, &b, &e);
+    ferry_prefetch_rows(&k->m, b, e, 4096);
+}
+
 static void quantize_task(void *ctx, int ti, int nt) {
     mm_task *k = ctx;
+    prefetch_share(k, ti, nt);
     k->plan.quantize(&k->m, ti, nt);
 }
 
@@ -237,8 +245,10 @@ ferry_cpu_status ferry_cpu_matmul(ferry_cpu_pool *pool, int type, const void *w,
         task.m.wide_tile_bytes = task.plan.wide_tile_bytes;
         if (num_tokens * cols >= 8192 && ferry_cpu_pool_size(pool) > 1)
             ferry_cpu_pool_run(pool, quantize_task, &task);
-        else
+        else {
+            prefetch_share(&task, 0, ferry_cpu_pool_size(pool));
             task.plan.quantize(&task.m, 0, 1);
+        }
     }
     ferry_cpu_pool_run(pool, matmul_task, &task);
     free(heap);

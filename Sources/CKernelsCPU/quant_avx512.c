@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The AVX-512 level (F/BW/VL/VNNI/VBMI; x86-64 only, chosen at run time).
+// The AVX-512 level (F/BW/VL/VNNI/VBMI; x86-64 only, chosen at run time): the plan, activation quantization, and the
+// "grouped" kernel for quantized weights and up to 8 tokens at a time (one token is the decode case: it streams the
+// weights at ~95% of DRAM bandwidth). Batches of 16 tokens: quant_avx512_wide.c; float weights: quant_avx512_float.c.
 //
 // Quantized weights are consumed in groups of 8 blocks (256 weights). A group is rearranged in registers (VBMI byte
 // permutes) into four vectors W0..W3 where 32-bit lanes 2j and 2j+1 hold weights of block j: W0 weights 0..7 of every
@@ -22,9 +24,9 @@
 #include <pthread.h>
 #include "quant_avx512_group.h"
 
-
 #define GROUP_ACT_BYTES 384
 #define ROW_CHUNK 16  // rows per chunk (the stage holds a chunk per token)
+#define PREFETCH_AHEAD 8192
 
 // MARK: - Byte-gather tables
 
@@ -91,6 +93,9 @@ AVX512_INLINE void q_tile(const ferry_mm *m, const gather_regs *g, int64_t r0, i
     const int64_t stride = m->act_stride;
     for (int64_t r = r0; r < r1; r++) {
         const uint8_t *row = m->w + r * m->row_bytes;
+        // The hardware prefetcher alone leaves one token at ~75% of DRAM bandwidth; running PREFETCH_AHEAD bytes
+        // ahead of the weight stream brings it to ~95%.
+        for (int64_t o = 0; o < m->row_bytes; o += 64) _mm_prefetch((const char *)row + PREFETCH_AHEAD + o, _MM_HINT_T0);
         __m512 acc[TILE];
         for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
         wgroup wg;
@@ -113,6 +118,7 @@ AVX512_INLINE void q_tile(const ferry_mm *m, const gather_regs *g, int64_t r0, i
 AVX512_INLINE void q_kernel(const ferry_mm *m, int64_t r0, int64_t r1, const int TYPE) {
     gather_regs g;
     load_gather_regs(&g, TYPE);
+    if (m->wide_tokens < m->num_tokens) ferry_prefetch_rows(m, r0, r1, PREFETCH_AHEAD);
     _Alignas(64) float stage[TILE][ROW_CHUNK];
     for (int64_t rc = r0; rc < r1; rc += ROW_CHUNK) {
         int64_t re = rc + ROW_CHUNK < r1 ? rc + ROW_CHUNK : r1, t = m->wide_tokens;
@@ -195,65 +201,15 @@ static AVX512 void quantize_q8_0(const ferry_mm *m, int part, int parts) {
     if (m->wide_tokens) ferry_avx512_wide_quantize(m, part, parts);
 }
 
-// MARK: - Float kernels
-
-AVX512_INLINE __m512 wload16(const uint8_t *row, int64_t c, __mmask16 k, const int TYPE) {
-    if (TYPE == FERRY_CPU_F32) return _mm512_maskz_loadu_ps(k, (const float *)row + c);
-    __m256i h = _mm256_maskz_loadu_epi16(k, row + 2 * c);
-    if (TYPE == FERRY_CPU_F16) return _mm512_cvtph_ps(h);
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-}
-
-#define FTILE 4
-
-AVX512_INLINE void f_tile(const ferry_mm *m, int64_t r0, int64_t r1, int64_t t0, const int NT, const int TYPE) {
-    const int64_t cols = m->cols;
-    const float *x[FTILE];
-    for (int t = 0; t < NT; t++) x[t] = m->x + (t0 + t) * cols;
-    for (int64_t r = r0; r < r1; r++) {
-        const uint8_t *row = m->w + r * m->row_bytes;
-        __m512 a0[FTILE], a1[FTILE];
-        for (int t = 0; t < NT; t++) a0[t] = a1[t] = _mm512_setzero_ps();
-        int64_t c = 0;
-        for (; c + 32 <= cols; c += 32) {
-            __m512 w0 = wload16(row, c, 0xffff, TYPE), w1 = wload16(row, c + 16, 0xffff, TYPE);
-            for (int t = 0; t < NT; t++) {
-                a0[t] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x[t] + c), a0[t]);
-                a1[t] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(x[t] + c + 16), a1[t]);
-            }
-        }
-        for (; c < cols; c += 16) {
-            __mmask16 k = cols - c >= 16 ? 0xffff : (__mmask16)((1u << (cols - c)) - 1);
-            __m512 w0 = wload16(row, c, k, TYPE);
-            for (int t = 0; t < NT; t++) a0[t] = _mm512_fmadd_ps(w0, _mm512_maskz_loadu_ps(k, x[t] + c), a0[t]);
-        }
-        for (int t = 0; t < NT; t++) m->y[(t0 + t) * m->rows + r] = _mm512_reduce_add_ps(_mm512_add_ps(a0[t], a1[t]));
-    }
-}
-
-#define DEFINE_F_KERNEL(NAME, TYPE)                                                    \
-    static AVX512 void NAME(const ferry_mm *m, int64_t r0, int64_t r1) {               \
-        int64_t t = 0;                                                                 \
-        for (; t + FTILE <= m->num_tokens; t += FTILE) f_tile(m, r0, r1, t, FTILE, TYPE); \
-        switch (m->num_tokens - t) {                                                   \
-        case 3: f_tile(m, r0, r1, t, 3, TYPE); break;                                  \
-        case 2: f_tile(m, r0, r1, t, 2, TYPE); break;                                  \
-        case 1: f_tile(m, r0, r1, t, 1, TYPE); break;                                  \
-        default: break;                                                                \
-        }                                                                              \
-    }
-
-DEFINE_F_KERNEL(kernel_f32, FERRY_CPU_F32)
-DEFINE_F_KERNEL(kernel_f16, FERRY_CPU_F16)
-DEFINE_F_KERNEL(kernel_bf16, FERRY_CPU_BF16)
 
 /// Batches of 16 tokens go "tokens in lanes" (quant_avx512_wide.c); a remainder of at least WIDE_MIN_REMAINDER tokens
-/// goes there too (in a tile padded to 16), a smaller one through the grouped kernel.
-int ferry_wide_min_remainder = 9;
+/// goes there too (in a tile padded to 16: 9 tokens that way cost about what 16 do, and less than 8 + 1 through the
+/// grouped kernel), a smaller one through the grouped kernel.
+#define WIDE_MIN_REMAINDER 9
 
 int ferry_plan_avx512(int type, int64_t cols, int64_t num_tokens, ferry_mm_plan *plan) {
     plan->act_stride = (cols / 32 + 7) / 8 * GROUP_ACT_BYTES;
-    plan->wide_tokens = num_tokens % 16 >= ferry_wide_min_remainder ? num_tokens : num_tokens / 16 * 16;
+    plan->wide_tokens = num_tokens % 16 >= WIDE_MIN_REMAINDER ? num_tokens : num_tokens / 16 * 16;
     plan->wide_tile_bytes = ferry_avx512_wide_tile_bytes(cols);
     switch (type) {
     case FERRY_CPU_Q8_0: plan->kernel = kernel_q8_0; plan->quantize = quantize_q8_0; return 1;
@@ -264,12 +220,8 @@ int ferry_plan_avx512(int type, int64_t cols, int64_t num_tokens, ferry_mm_plan 
     plan->quantize = NULL;
     plan->act_stride = 0;
     plan->wide_tokens = plan->wide_tile_bytes = 0;
-    switch (type) {
-    case FERRY_CPU_F32: plan->kernel = kernel_f32; return 1;
-    case FERRY_CPU_F16: plan->kernel = kernel_f16; return 1;
-    case FERRY_CPU_BF16: plan->kernel = kernel_bf16; return 1;
-    default: return 0;
-    }
+    plan->kernel = ferry_avx512_float_kernel(type);
+    return plan->kernel != NULL;
 }
 
 #else  // not x86-64

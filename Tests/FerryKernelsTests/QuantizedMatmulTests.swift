@@ -53,7 +53,7 @@ extension SIMDLevelSuites {
         #expect(worstLevel <= 1e-5, "\(type) \(rows)x\(cols), \(tokens) tokens: SIMD levels vs scalar")
     }
 
-    @Test(arguments: [WeightType.q8_0, .q4_0, .q4_1], [1, 3, 8, 17, 64])
+    @Test(arguments: [WeightType.q8_0, .q4_0, .q4_1], [1, 3, 8, 12, 17, 64])
     func quantizedMatmulAgreesAcrossSIMDLevelsAndPoolSizesAndWithAFloat64Dot(type: WeightType, tokens: Int) {
         for (i, (rows, cols)) in Self.quantizedShapes.enumerated() {
             // 8-bit activations: errors of about 1/254 of each block's largest |x|, relative to |w| |x|.
