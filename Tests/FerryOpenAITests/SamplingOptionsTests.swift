@@ -34,6 +34,9 @@ import Testing
         (#""min_tokens": -1"#, "min_tokens must be greater than or equal to 0, got -1.", "min_tokens"),
         (#""logit_bias": {"abc": 1, "5": 1, "x1": 2}"#,
          "logit_bias contains key(s) that cannot be converted to integer token IDs: ['abc', 'x1']", "logit_bias"),
+        (#""logit_bias": {"+_5": 1, "1__0": 1, "_1": 1, "1_": 1, "": 1, "0x1": 1, "-0": 1}"#,
+         "logit_bias contains key(s) that cannot be converted to integer token IDs: "
+            + "['+_5', '1__0', '_1', '1_', '', '0x1']", "logit_bias"),
         (#""logit_bias": {"96": 1, "97": 1, "-1": 1}"#,
          "token_id(s) [97, -1] in logit_bias contain out-of-vocab token ids. Vocabulary size: 97", "logit_bias"),
     ])
