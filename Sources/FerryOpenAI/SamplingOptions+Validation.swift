@@ -99,15 +99,20 @@ extension SamplingOptions {
         return bias
     }
 
-    /// Python's `int(str)` for ASCII input: surrounding whitespace, an optional sign, digits with single
-    /// underscores between them.
+    /// Python's `int(str)` for ASCII input: surrounding whitespace, an optional sign, then digits with single
+    /// underscores between them. nil for anything else, or beyond 64 bits.
     static func pythonInt(_ text: String) -> Int? {
         var body = Substring(text)
         while let first = body.first, first.isWhitespace { body.removeFirst() }
         while let last = body.last, last.isWhitespace { body.removeLast() }
-        guard !body.hasPrefix("_"), !body.hasSuffix("_"), !body.contains("__") else { return nil }
-        let digits = body.filter { $0 != "_" }
-        guard let value = Int(digits), digits.first != "+" || digits.count > 1 else { return nil }
-        return value
+        var sign = ""
+        if let first = body.first, first == "+" || first == "-" {
+            sign = first == "-" ? "-" : ""
+            body.removeFirst()
+        }
+        guard let first = body.first, let last = body.last, first != "_", last != "_", !body.contains("__"),
+              body.allSatisfy({ $0 == "_" || ("0"..."9").contains($0) })
+        else { return nil }
+        return Int(sign + body.filter { $0 != "_" })
     }
 }
