@@ -202,7 +202,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Seconds on the monotonic clock.
-    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    public static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
     private func publishStats() {
         var stats = counters

@@ -22,6 +22,8 @@ public final class HTTPResponseWriter: Sendable {
     private let isHeadRequest: Bool
     private let requestWantsKeepAlive: Bool
     private let state: Mutex<ResponseWriterState>
+    /// Headers a middleware added for whatever head this writer sends (CORS, request ids).
+    private let extraHeaders = Mutex<[(String, String)]>([])
 
     /// Called by `HTTPConnection` on its event loop when it dispatches a request.
     init(connection: HTTPConnection, request: HTTPRequest, context: ServerContext) {
@@ -48,11 +50,27 @@ public final class HTTPResponseWriter: Sendable {
 
     // MARK: - Writing
 
+    /// Adds a header to the response this writer will send, whatever handler writes its head (CORS, request ids).
+    /// Called from any thread before the head is written; ignored after.
+    public func addHeader(name: String, value: String) {
+        extraHeaders.withLock { $0.append((name, value)) }
+    }
+
+    private func withExtraHeaders(_ headers: HTTPHeaders) -> HTTPHeaders {
+        let extra = extraHeaders.withLock { $0 }
+        guard !extra.isEmpty else { return headers }
+        var merged = headers
+        for (name, value) in extra where !merged.contains(name: name) { merged.add(name: name, value: value) }
+        return merged
+    }
+
     /// Writes a whole response: head and body in one go, with `Content-Length`.
     ///
     /// Called from any thread. For a HEAD request only the head is sent.
     /// - Throws: `HTTPResponseWriterError.headAlreadyWritten` when a head was written before.
     public func respond(_ response: HTTPResponse) throws(HTTPResponseWriterError) {
+        var response = response
+        response.headers = withExtraHeaders(response.headers)
         let keepAlive = decideKeepAlive(response.headers)
         let sendsBody = !isHeadRequest && !response.status.forbidsBody && !response.body.isEmpty
         var head: [UInt8] = []
@@ -80,6 +98,7 @@ public final class HTTPResponseWriter: Sendable {
     public func startStream(status: HTTPStatus = .ok, headers: HTTPHeaders = [:])
         throws(HTTPResponseWriterError) -> HTTPBodyStream
     {
+        let headers = withExtraHeaders(headers)
         let isChunked = requestVersion == .http1_1
         let keepAlive = isChunked && decideKeepAlive(headers)
         var head: [UInt8] = []

@@ -7,7 +7,7 @@ struct Ferry: ParsableCommand {
         commandName: "ferry",
         abstract: "An OpenAI-compatible LLM inference server: one native binary.",
         version: FerryVersion.current,
-        subcommands: [GenerateCommand.self, BenchCommand.self])
+        subcommands: [ServeCommand.self, GenerateCommand.self, BenchCommand.self])
 }
 
 enum FerryVersion {

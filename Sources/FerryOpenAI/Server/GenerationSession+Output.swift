@@ -70,7 +70,7 @@ extension GenerationSession {
         isDone = true
         defer { context.untrack(self) }
         if choices.contains(where: { $0.finishReason == .error }) {
-            fail(.internalError())
+            fail(APIError.internalError())
             return
         }
         if let stream {

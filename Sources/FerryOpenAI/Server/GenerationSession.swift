@@ -67,7 +67,10 @@ final class GenerationSession: @unchecked Sendable {
             }
             if streamOptions != nil { openStream() }
         }
-        writer.onClose { [weak self] in self?.queue.async { self?.clientGone() } }
+        writer.onClose { [weak self] in
+            guard let session = self else { return }
+            session.queue.async { session.clientGone() }
+        }
         context.track(self)
         for (promptIndex, prompt) in prompts.enumerated() {
             for sample in 0..<parameters.n {
@@ -130,7 +133,7 @@ final class GenerationSession: @unchecked Sendable {
         if !isDone, choices.allSatisfy(\.isFinished) { complete() }
     }
 
-    private func fail(_ error: APIError) {
+    func fail(_ error: APIError) {
         guard !isDone else { return }
         isDone = true
         for choice in choices where !choice.isFinished { model.engine.abort(choice.engineRequestId) }

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+import FerryEngine
+import FerryHTTP
+import FerryKernels
+import FerryOpenAI
+import FerryScheduling
+import FerryTokenizer
+import Foundation
+import Logging
+
+/// The life of `ferry serve`: bind first, load the model in the background (probes answer meanwhile), serve,
+/// and on SIGTERM/SIGINT shut down immediately or by draining.
+///
+/// `@unchecked Sendable`: `isShuttingDown` is guarded by `lock`; everything else is set in `init`.
+final class ServerRuntime: @unchecked Sendable {
+    let modelPath: String
+    let options: ServeOptions
+    let logger: Logger
+    let context: ServingContext
+    let server: HTTPServer
+    private let lock = NSLock()
+    private var isShuttingDown = false
+    private let signalQueue = DispatchQueue(label: "ferry.signals")
+    private var signalSources: [any DispatchSourceSignal] = []
+
+    init(modelPath: String, options: ServeOptions, logger: Logger) throws {
+        self.modelPath = modelPath
+        self.options = options
+        self.logger = logger
+        var settings = ServingSettings(servedModelNames: options.servedModelName.isEmpty ? [modelPath]
+                                           : options.servedModelName)
+        settings.apiKeys = options.apiKeys
+        settings.allowedOrigins = try Self.jsonList(options.allowedOrigins, flag: "--allowed-origins")
+        settings.allowedMethods = try Self.jsonList(options.allowedMethods, flag: "--allowed-methods")
+        settings.allowedHeaders = try Self.jsonList(options.allowedHeaders, flag: "--allowed-headers")
+        settings.allowCredentials = options.allowCredentials
+        settings.sseKeepAliveInterval = options.sseKeepAliveInterval
+        settings.logRequests = options.logRequests
+        let metrics = ServerMetrics(
+            modelName: settings.servedModelNames[0], maxModelLen: options.maxModelLen ?? 8192,
+            cacheInfo: [("block_size", "\(options.blockSize)"), ("cache_dtype", "auto"),
+                        ("enable_prefix_caching", options.prefixCaching ? "True" : "False")])
+        let log = logger
+        context = ServingContext(settings: settings, metrics: metrics) { level, message, fields in
+            let metadata = fields.mapValues { Logger.MetadataValue.string($0) }
+            log.log(level: Logger.Level(rawValue: level) ?? .info, "\(message)", metadata: metadata)
+        }
+        var configuration = HTTPServerConfiguration(host: options.host, port: options.port)
+        configuration.limits.maxBodyBytes = options.maxRequestBodyBytes
+        configuration.numberOfEventLoops = min(4, max(1, CPUBackend.availableCores()))
+        configuration.serverName = "ferry"
+        server = HTTPServer(configuration: configuration,
+                            responder: APIRoutes.responder(context: context, version: FerryVersion.current))
+    }
+
+    static func jsonList(_ text: String, flag: String) throws -> [String] {
+        guard let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String] else {
+            throw ValidationErrorMessage("\(flag) must be a JSON list of strings, e.g. [\"*\"]")
+        }
+        return list
+    }
+
+    /// Binds, starts loading, and blocks until shutdown ends the process.
+    func run() throws {
+        installSignalHandlers()
+        try server.start()
+        logger.info("listening", metadata: ["address": "\(server.localAddress.map { "\($0)" } ?? "?")"])
+        let loader = Thread { [self] in load() }
+        loader.name = "ferry-loader"
+        loader.stackSize = 8 << 20
+        loader.start()
+        dispatchMain()
+    }
+
+    // MARK: - Loading
+
+    private func load() {
+        if let delay = ProcessInfo.processInfo.environment["FERRY_TEST_LOAD_DELAY_SECONDS"].flatMap(Double.init) {
+            Thread.sleep(forTimeInterval: delay)  // tests of the load phase
+        }
+        do {
+            let start = Engine.now()
+            let model = try ModelLoading.load(modelPath: modelPath, options: options, logger: logger,
+                                              metrics: context.metrics)
+            context.model = model
+            try ModelLoading.warmUp(model)
+            lock.withLock { if !isShuttingDown { context.phase = .ready } }
+            logger.info("ready", metadata: ["seconds": "\(String(format: "%.2f", Engine.now() - start))"])
+        } catch {
+            logger.error("cannot load the model: \(error)")
+            context.phase = .failed
+            exit(1)
+        }
+    }
+
+    // MARK: - Shutdown
+
+    private func installSignalHandlers() {
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)
+            source.setEventHandler { @Sendable [self] in received(signalNumber) }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    private func received(_ signalNumber: Int32) {
+        let second = lock.withLock {
+            defer { isShuttingDown = true }
+            return isShuttingDown
+        }
+        if second {
+            logger.warning("second signal: exiting now")
+            exit(0)
+        }
+        guard let timeout = options.drainTimeout else {
+            logger.info("shutting down (immediate): aborting \(context.numSessions) requests")
+            context.phase = .draining
+            context.abortAll()
+            server.stopAccepting()
+            Thread.sleep(forTimeInterval: 0.05)  // let the aborts reach their clients
+            exit(0)
+        }
+        logger.info("draining", metadata: ["in_flight": "\(context.numSessions)", "timeout_s": "\(timeout)"])
+        context.phase = .draining
+        server.startDraining()
+        let deadline = Engine.now() + timeout
+        while context.numSessions > 0 && Engine.now() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if context.numSessions > 0 {
+            logger.warning("drain timeout: aborting \(context.numSessions) requests")
+            context.abortAll()
+            let abortDeadline = Engine.now() + 5
+            while context.numSessions > 0 && Engine.now() < abortDeadline { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        server.stopAccepting()
+        server.closeIdleConnections()
+        Thread.sleep(forTimeInterval: 0.05)  // the last bytes leave
+        logger.info("drained: exiting")
+        exit(0)
+    }
+}
+
+/// A startup error with a message for the user.
+struct ValidationErrorMessage: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
