@@ -14,13 +14,14 @@ public final class DeviceBuffer: @unchecked Sendable {
     public let byteCount: Int
     package let pointer: UnsafeMutableRawPointer
 
-    /// Allocates `byteCount` zeroed bytes.
+    /// Allocates `byteCount` bytes, zeroed unless `zeroed` is false (a KV cache: its pages then stay untouched,
+    /// and out of the resident set, until tokens are stored in them).
     /// - Throws: `KernelError.outOfMemory` when the allocation fails.
-    public init(byteCount: Int) throws(KernelError) {
+    public init(byteCount: Int, zeroed: Bool = true) throws(KernelError) {
         let size = max(byteCount, 64)
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, 64, size) == 0, let raw else { throw .outOfMemory(bytes: byteCount) }
-        memset(raw, 0, size)
+        if zeroed { memset(raw, 0, size) }
         self.byteCount = byteCount
         self.pointer = raw
     }

@@ -44,8 +44,8 @@ public final class KVCache: @unchecked Sendable {
         var keys: [DeviceBuffer] = []
         var values: [DeviceBuffer] = []
         for _ in 0..<numLayers {
-            keys.append(try DeviceBuffer(byteCount: bytes))
-            values.append(try DeviceBuffer(byteCount: bytes))
+            keys.append(try DeviceBuffer(byteCount: bytes, zeroed: false))
+            values.append(try DeviceBuffer(byteCount: bytes, zeroed: false))
         }
         self.keys = keys
         self.values = values

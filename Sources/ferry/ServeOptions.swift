@@ -65,7 +65,7 @@ struct ServeOptions: ParsableArguments {
     var kvCacheMemoryBytes: Int?
 
     @Option(help: "Fraction of available memory for the KV cache when --kv-cache-memory-bytes is not given.")
-    var kvCacheMemoryFraction = 0.5
+    var kvCacheMemoryFraction = 0.25
 
     @Option(help: "Most requests waiting for a seat; beyond it new requests get 503 with Retry-After.")
     var maxNumQueuedRequests = 1024

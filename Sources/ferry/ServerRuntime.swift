@@ -118,10 +118,16 @@ final class ServerRuntime: @unchecked Sendable {
             logger.info("shutting down (immediate): aborting \(context.numSessions) requests")
             context.phase = .draining
             context.abortAll()
-            server.stopAccepting()
             Thread.sleep(forTimeInterval: 0.05)  // let the aborts reach their clients
             exit(0)
         }
+        // The drain waits on its own thread, so a second signal is still heard.
+        let drainer = Thread { [self] in drain(timeout: timeout) }
+        drainer.name = "ferry-drain"
+        drainer.start()
+    }
+
+    private func drain(timeout: Double) {
         logger.info("draining", metadata: ["in_flight": "\(context.numSessions)", "timeout_s": "\(timeout)"])
         context.phase = .draining
         server.startDraining()
