@@ -64,7 +64,11 @@ public final class HTTPResponseWriter: Sendable {
         var chunks = [head]
         if sendsBody {
             // Small bodies ride in the head's buffer: one iovec, one copy of a few bytes.
-            if response.body.count <= 4096 { chunks[0].append(contentsOf: response.body) } else { chunks.append(response.body) }
+            if response.body.count <= 4096 {
+                chunks[0].append(contentsOf: response.body)
+            } else {
+                chunks.append(response.body)
+            }
         }
         let bodyBytes = sendsBody ? response.body.count : 0
         let action = try enqueueHead(status: response.status, keepAlive: keepAlive, chunks: chunks,
