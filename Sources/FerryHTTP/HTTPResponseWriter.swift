@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-import Synchronization
 
 /// Writes the response to one request: a whole response, or a head followed by a chunked stream.
 ///
@@ -21,7 +20,7 @@ public final class HTTPResponseWriter: Sendable {
     private let requestVersion: HTTPVersion
     private let isHeadRequest: Bool
     private let requestWantsKeepAlive: Bool
-    private let state: Mutex<ResponseWriterState>
+    private let state: Locked<ResponseWriterState>
 
     /// Called by `HTTPConnection` on its event loop when it dispatches a request.
     init(connection: HTTPConnection, request: HTTPRequest, context: ServerContext) {
@@ -31,7 +30,7 @@ public final class HTTPResponseWriter: Sendable {
         self.isHeadRequest = request.method == .head
         self.requestWantsKeepAlive = request.wantsKeepAlive
         let configuration = context.configuration
-        self.state = Mutex(ResponseWriterState(highWaterMark: configuration.writeBufferHighWaterMark,
+        self.state = Locked.make(ResponseWriterState(highWaterMark: configuration.writeBufferHighWaterMark,
                                                lowWaterMark: configuration.writeBufferLowWaterMark,
                                                maxBufferedBytes: configuration.maxWriteBufferBytes))
     }
@@ -178,8 +177,8 @@ public final class HTTPResponseWriter: Sendable {
     /// Calls `callback` once the response is over: finished and handed to the socket, or cut short by a close.
     /// Runs on the event loop (or right away when already over). For access logs and metrics.
     public func onFinish(_ callback: @escaping @Sendable (HTTPResponseSummary) -> Void) {
-        let summary = state.withLock { $0.summary(complete: !$0.isClosed) }
-        if !state.withLock({ $0.addFinishCallback(callback) }) { callback(summary) }
+        let (isStored, summary) = state.withLock { ($0.addFinishCallback(callback), $0.summary(complete: !$0.isClosed)) }
+        if !isStored { callback(summary) }
     }
 
     // MARK: - Called by the connection on its event loop
