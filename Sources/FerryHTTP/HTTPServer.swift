@@ -26,7 +26,7 @@ public final class HTTPServer: Sendable {
         case stopped(SocketAddress?)
     }
 
-    public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder) {
+    public init(configuration: HTTPServerConfiguration = HTTPServerConfiguration(), responder: any HTTPResponder) {
         self.configuration = configuration
         let context = ServerContext(configuration: configuration, responder: responder)
         self.context = context
