@@ -177,7 +177,9 @@ public final class HTTPResponseWriter: Sendable {
     /// Calls `callback` once the response is over: finished and handed to the socket, or cut short by a close.
     /// Runs on the event loop (or right away when already over). For access logs and metrics.
     public func onFinish(_ callback: @escaping @Sendable (HTTPResponseSummary) -> Void) {
-        let (isStored, summary) = state.withLock { ($0.addFinishCallback(callback), $0.summary(complete: !$0.isClosed)) }
+        let (isStored, summary) = state.withLock { state in
+            (state.addFinishCallback(callback), state.summary(complete: !state.isClosed))
+        }
         if !isStored { callback(summary) }
     }
 
