@@ -107,9 +107,9 @@ final class HTTPConnection: @unchecked Sendable {
 
     // MARK: - Reading
 
+    /// Reads what the socket holds (up to 4 full buffers, then yields to other connections).
     private func readable() {
-        var reads = 0
-        while true {
+        for _ in 0..<4 {
             let result: IOResult
             do {
                 result = try Posix.read(fd, into: &loop.readBuffer)
@@ -117,20 +117,18 @@ final class HTTPConnection: @unchecked Sendable {
                 close()
                 return
             }
-            switch result {
-            case .wouldBlock:
+            guard case .processed(let count) = result else {
+                // Note: end-of-file means the client is gone, or half-closed; both count as gone, so work for a
+                // client that disconnected is aborted promptly (one that half-closes while its response is still
+                // pending gets none).
+                if result == .endOfFile {
+                    close()
+                    return
+                }
                 break
-            case .endOfFile:
-                // The client is gone (or half-closed: we treat both as gone, so streams abort promptly).
-                close()
-                return
-            case .processed(let count):
-                if machine.isLingering { continue }
-                parser.append(loop.readBuffer[0..<count])
-                reads += 1
-                if count == loop.readBuffer.count && reads < 4 { continue }
             }
-            break
+            if !machine.isLingering { parser.append(loop.readBuffer[0..<count]) }
+            if count < loop.readBuffer.count { break }
         }
         guard !machine.isLingering else { return }
         if machine.isReadingRequest {

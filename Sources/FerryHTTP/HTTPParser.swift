@@ -158,7 +158,8 @@ struct HTTPParser {
         let requestLineEnd = scan.requestLineEnd!
         guard headEnd - requestLineEnd <= limits.maxHeadBytes else { return fail(.headerTooLarge) }
         let parsed = buffer.withUnsafeBufferPointer { bytes in
-            HTTPRequestHeadParser.parse(bytes, start: readIndex + scan.requestLineStart, requestLineEnd: readIndex + requestLineEnd,
+            HTTPRequestHeadParser.parse(bytes, start: readIndex + scan.requestLineStart,
+                                        requestLineEnd: readIndex + requestLineEnd,
                                         headEnd: readIndex + headEnd, limits: limits)
         }
         var head: HTTPRequestHeadParser.Head

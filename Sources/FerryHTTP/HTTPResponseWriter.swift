@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-import Synchronization
 
 /// Writes the response to one request: a whole response, or a head followed by a chunked stream.
 ///
@@ -21,9 +20,9 @@ public final class HTTPResponseWriter: Sendable {
     private let requestVersion: HTTPVersion
     private let isHeadRequest: Bool
     private let requestWantsKeepAlive: Bool
-    private let state: Mutex<ResponseWriterState>
+    private let state: Locked<ResponseWriterState>
     /// Headers a middleware added for whatever head this writer sends (CORS, request ids).
-    private let extraHeaders = Mutex<[(String, String)]>([])
+    private let extraHeaders = Locked<[(String, String)]>.make([])
 
     /// Called by `HTTPConnection` on its event loop when it dispatches a request.
     init(connection: HTTPConnection, request: HTTPRequest, context: ServerContext) {
@@ -33,7 +32,7 @@ public final class HTTPResponseWriter: Sendable {
         self.isHeadRequest = request.method == .head
         self.requestWantsKeepAlive = request.wantsKeepAlive
         let configuration = context.configuration
-        self.state = Mutex(ResponseWriterState(highWaterMark: configuration.writeBufferHighWaterMark,
+        self.state = Locked.make(ResponseWriterState(highWaterMark: configuration.writeBufferHighWaterMark,
                                                lowWaterMark: configuration.writeBufferLowWaterMark,
                                                maxBufferedBytes: configuration.maxWriteBufferBytes))
     }
@@ -82,7 +81,11 @@ public final class HTTPResponseWriter: Sendable {
         var chunks = [head]
         if sendsBody {
             // Small bodies ride in the head's buffer: one iovec, one copy of a few bytes.
-            if response.body.count <= 4096 { chunks[0].append(contentsOf: response.body) } else { chunks.append(response.body) }
+            if response.body.count <= 4096 {
+                chunks[0].append(contentsOf: response.body)
+            } else {
+                chunks.append(response.body)
+            }
         }
         let bodyBytes = sendsBody ? response.body.count : 0
         let action = try enqueueHead(status: response.status, keepAlive: keepAlive, chunks: chunks,
@@ -193,8 +196,10 @@ public final class HTTPResponseWriter: Sendable {
     /// Calls `callback` once the response is over: finished and handed to the socket, or cut short by a close.
     /// Runs on the event loop (or right away when already over). For access logs and metrics.
     public func onFinish(_ callback: @escaping @Sendable (HTTPResponseSummary) -> Void) {
-        let summary = state.withLock { $0.summary(complete: !$0.isClosed) }
-        if !state.withLock({ $0.addFinishCallback(callback) }) { callback(summary) }
+        let (isStored, summary) = state.withLock { state in
+            (state.addFinishCallback(callback), state.summary(complete: !state.isClosed))
+        }
+        if !isStored { callback(summary) }
     }
 
     // MARK: - Called by the connection on its event loop

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -18,7 +17,7 @@ public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     private let context: ServerContext
     private let loops: [EventLoop]
-    private let state = Mutex<State>(.initial)
+    private let state = Locked<State>.make(.initial)
 
     /// initial → listening → stopped (the listener closed; connections may live on while draining).
     private enum State {
@@ -27,7 +26,7 @@ public final class HTTPServer: Sendable {
         case stopped(SocketAddress?)
     }
 
-    public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder) {
+    public init(configuration: HTTPServerConfiguration = HTTPServerConfiguration(), responder: any HTTPResponder) {
         self.configuration = configuration
         let context = ServerContext(configuration: configuration, responder: responder)
         self.context = context

@@ -49,7 +49,7 @@ public struct HTTPServerStats: Sendable, Equatable {
 final class HTTPServerStatsCollector: Sendable {
     let openConnections = Atomic<Int>(0)
     let acceptedConnections = Atomic<Int>(0)
-    private let byStatus = Mutex<[Int: Int]>([:])
+    private let byStatus = Locked<[Int: Int]>.make([:])
 
     func recordResponse(status: Int) {
         byStatus.withLock { $0[status, default: 0] += 1 }

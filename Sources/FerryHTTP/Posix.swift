@@ -270,4 +270,6 @@ private func systemAccept(_ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>
     accept(fd, address, &length)
 }
 
-private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-import Synchronization
 
 /// Serializes a response head (status line and header fields) into bytes.
 ///
@@ -111,7 +110,7 @@ final class HTTPDate: Sendable {
     static let shared = HTTPDate()
 
     /// The second last formatted and its text.
-    private let cache = Mutex<(second: Int, text: [UInt8])>((-1, []))
+    private let cache = Locked<(second: Int, text: [UInt8])>.make((-1, []))
 
     /// Appends the current date, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`. Called on any thread.
     func append(to bytes: inout [UInt8]) {

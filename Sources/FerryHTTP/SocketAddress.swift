@@ -27,9 +27,13 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         var storage = storage
         return withUnsafePointer(to: &storage) { pointer -> Int in
             if isIPv6 {
-                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    Int(UInt16(bigEndian: $0.pointee.sin6_port))
+                }
             }
-            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                Int(UInt16(bigEndian: $0.pointee.sin_port))
+            }
         }
     }
 
@@ -85,7 +89,9 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
             if let raw = entry.pointee.ai_addr, family == AF_INET || family == AF_INET6 {
                 var storage = sockaddr_storage()
                 let length = min(Int(entry.pointee.ai_addrlen), MemoryLayout<sockaddr_storage>.size)
-                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: length)) }
+                withUnsafeMutableBytes(of: &storage) {
+                    $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: length))
+                }
                 let address = SocketAddress(storage: storage, length: socklen_t(length))
                 if !addresses.contains(address) { addresses.append(address) }
             }

@@ -9,7 +9,8 @@ import Testing
             try client.send("GET /nope HTTP/1.1\r\n\r\n")
             let response = try client.readResponse()
             #expect(response.status == 404)
-            #expect(response.bodyText == #"{"error":{"message":"Not Found: GET /nope","type":"NotFoundError","param":null,"code":404}}"#)
+            #expect(response.bodyText
+                == #"{"error":{"message":"Not Found: GET /nope","type":"NotFoundError","param":null,"code":404}}"#)
             try client.send("GET /live HTTP/1.1\r\n\r\n")  // an error answer keeps the connection
             #expect(try client.readResponse().status == 200)
         }

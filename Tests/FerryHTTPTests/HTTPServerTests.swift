@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import FerryHTTP
 
@@ -95,7 +98,8 @@ import Testing
     @Test func aRequestSentOneByteAtATimeIsServed() async throws {
         try await withServer { _, port in
             let client = try RawClient(port: port)
-            for byte in "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nT: 1\r\n\r\n".utf8 {
+            let request = "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nT: 1\r\n\r\n"
+            for byte in request.utf8 {
                 try client.send([byte])
             }
             let response = try client.readResponse()
@@ -184,6 +188,31 @@ import Testing
             _ = try client.readResponse()
             #expect(seen.wait())
             #expect(address.get() == "127.0.0.1")
+        }
+    }
+}
+
+@Suite(.serialized) struct HTTPServerLifecycleTests {
+    @Test func portZeroBindsAnEphemeralPortAndABusyPortThrowsEADDRINUSE() async throws {
+        try await withServer { server, port in
+            #expect(port > 0)
+            #expect(server.localAddress?.host == "127.0.0.1")
+            let second = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: port),
+                                    responder: testRouter())
+            #expect(throws: IOError(errnoCode: EADDRINUSE, function: "bind")) { try second.start() }
+        }
+    }
+
+    @Test func statsCountConnectionsAndResponsesByStatus() async throws {
+        try await withServer { server, port in
+            let client = try RawClient(port: port)
+            try client.send("GET /live HTTP/1.1\r\n\r\nGET /missing HTTP/1.1\r\n\r\n")
+            _ = try client.readResponse()
+            _ = try client.readResponse()
+            let stats = server.stats
+            #expect(stats.openConnections == 1)
+            #expect(stats.acceptedConnections == 1)
+            #expect(stats.responsesByStatus == [200: 1, 404: 1])
         }
     }
 }
