@@ -21,3 +21,10 @@ if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q avx512f /proc/cpuinfo 2>/dev/null;
 fi
 swift build --build-tests "$@"
 swift test --skip-build "$@"
+
+# The API tests: the official openai client (and raw sockets) against a live `ferry serve`.
+if [ ! -x "$root/.venv/bin/pytest" ]; then
+    python3 -m venv "$root/.venv"
+    "$root/.venv/bin/pip" install --quiet --disable-pip-version-check openai pytest requests
+fi
+FERRY_BINARY="$root/.build/debug/ferry" "$root/.venv/bin/pytest" -q -p no:cacheprovider "$root/Tests/api"
