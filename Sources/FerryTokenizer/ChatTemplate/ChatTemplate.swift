@@ -15,6 +15,8 @@ import Foundation
 /// - `maxOutputBytes` (default 32 MiB): the rendered text, and any string or list built along the way;
 /// - `maxLoopIterations` (default 1,000,000): `for` iterations over the whole render (loop filters included);
 /// - `maxCallDepth` (default 64): nested macro calls (recursive macros);
+/// - `maxNestingDepth` (default 1,000): statements, expressions and macro calls being evaluated inside one
+///   another, which bounds the interpreter's stack use (about 0.5 KB a level in release builds, ~8 KB in debug);
 /// plus fixed caps: `range()` yields at most 100,000 items (Jinja's sandbox limit), parsing rejects expressions
 /// or blocks nested more than 128 levels deep, and JSON nesting is capped at 512 levels.
 ///
@@ -29,11 +31,15 @@ public struct ChatTemplate: Sendable {
         public var maxOutputBytes: Int
         public var maxLoopIterations: Int
         public var maxCallDepth: Int
+        public var maxNestingDepth: Int
 
-        public init(maxOutputBytes: Int = 32 << 20, maxLoopIterations: Int = 1_000_000, maxCallDepth: Int = 64) {
+        public init(maxOutputBytes: Int = 32 << 20, maxLoopIterations: Int = 1_000_000, maxCallDepth: Int = 64,
+                    maxNestingDepth: Int = 1_000)
+        {
             self.maxOutputBytes = maxOutputBytes
             self.maxLoopIterations = maxLoopIterations
             self.maxCallDepth = maxCallDepth
+            self.maxNestingDepth = maxNestingDepth
         }
 
         /// A cap on strings built by `str` methods (padding, replace) that do not see the configured limits.
