@@ -20,7 +20,7 @@ struct Parser {
         var p = Parser(tokens: try Lexer.tokenize(source))
         let nodes = try p.parseTemplate()
         try NameCheck.check(nodes)
-        return nodes
+        return ConstantFolder().fold(nodes)
     }
 
     // MARK: - Token helpers

@@ -32,6 +32,9 @@ final class Renderer {
     let limits: ChatTemplate.Limits
     let now: Date
     let timeZone: TimeZone
+    /// Set while the parser folds constant expressions: Jinja's `as_const` evaluates slices with the sandbox's
+    /// lenient getitem (a bad subscript gives undefined), and refuses an `if` expression without `else`.
+    var foldingConstants = false
     private(set) var iterations = 0
     private var callDepth = 0
     /// Statements and expressions being evaluated, nested (guards the stack against deep recursion).
@@ -295,7 +298,7 @@ final class Renderer {
         defer { nesting -= 1 }
         switch e {
         case .literal(let v): return v
-        case .name(let n): return lookup(n, scope)
+        case .name(let n): return try lookup(n, scope)
         case .list(let items): return .array(try evalAll(items, scope))
         case .tuple(let items): return .tuple(try evalAll(items, scope))
         case .dict(let pairs): return try evalDict(pairs, scope)
@@ -318,7 +321,8 @@ final class Renderer {
         }
     }
 
-    private func lookup(_ n: String, _ scope: Scope) -> JinjaValue {
+    private func lookup(_ n: String, _ scope: Scope) throws(ChatTemplateError) -> JinjaValue {
+        if foldingConstants { throw .runtime("not constant") }
         if let v = scope.lookup(n) { return v }
         if let g = Builtins.globals[n] { return g }
         return .undefined(hint: "'\(n)' is undefined")
@@ -355,21 +359,35 @@ final class Renderer {
         return i
     }
 
-    private func evalSlice(_ obj: Expr, _ a: Expr?, _ b: Expr?, _ c: Expr?, _ scope: Scope) throws(ChatTemplateError)
-        -> JinjaValue
+    private func evalSlice(_ obj: Expr, _ a: Expr?, _ b: Expr?, _ c: Expr?, _ scope: Scope)
+        throws(ChatTemplateError) -> JinjaValue
     {
         let target = try eval(obj, scope)
-        return try slice(target, try sliceIndex(a, scope), try sliceIndex(b, scope), try sliceIndex(c, scope))
+        let (i, j, k) = (try sliceIndex(a, scope), try sliceIndex(b, scope), try sliceIndex(c, scope))
+        if foldingConstants {
+            switch target {
+            case .array, .tuple, .string, .undefined: break
+            default:
+                func text(_ v: Int?) -> String { v.map(String.init) ?? "None" }
+                return .undefined(hint: "\(PyOps.objectTypeRepr(target)) has no element slice(\(text(i)), \(text(j)), \(text(k)))")
+            }
+        }
+        return try slice(target, i, j, k)
     }
 
     private func evalCall(_ callee: Expr, _ call: Call, _ scope: Scope) throws(ChatTemplateError) -> JinjaValue {
+        if foldingConstants { throw .runtime("not constant") }
         let args = try arguments(call, scope)
         return try callValue(try eval(callee, scope), args)
     }
 
+    /// Filters that take Jinja's render context, which its optimizer never folds.
+    static let contextFilters: Set<String> = ["map", "select", "reject", "selectattr", "rejectattr"]
+
     private func evalFilter(_ value: Expr, _ name: String, _ call: Call, _ scope: Scope) throws(ChatTemplateError)
         -> JinjaValue
     {
+        if foldingConstants && Self.contextFilters.contains(name) { throw .runtime("not constant") }
         let v = try eval(value, scope)
         return try applyFilter(name, v, try arguments(call, scope))
     }
@@ -444,6 +462,7 @@ final class Renderer {
     {
         if PyOps.truthy(try eval(test, scope)) { return try eval(then, scope) }
         if let otherwise { return try eval(otherwise, scope) }
+        if foldingConstants { throw .runtime("not constant") }
         return .undefined(
             hint: "the inline if-expression on line \(line) evaluated to false and no else section was defined.")
     }
@@ -552,9 +571,11 @@ final class Renderer {
                 return .string(lo < hi ? PyString.make(u[lo ..< hi]) : "")
             }
             return .string(PyString.make(try PyString.sliceIndexes(count: u.count, start: a, stop: b, step: c).map { u[$0] }))
+        case .object:
+            throw .runtime("unhashable type: 'slice'")
         default:
-            func text(_ v: Int?) -> String { v.map(String.init) ?? "None" }
-            return .undefined(hint: "\(PyOps.objectTypeRepr(obj)) has no element slice(\(text(a)), \(text(b)), \(text(c)))")
+            // Jinja compiles slices to plain Python subscripts (they bypass the sandbox's getitem).
+            throw .runtime("'\(PyOps.typeName(obj))' object is not subscriptable")
         }
     }
 
