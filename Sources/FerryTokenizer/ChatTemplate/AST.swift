@@ -343,8 +343,35 @@ struct ConstantFolder {
     /// The value of a literal-only expression, or nil when Jinja could not fold it.
     func constant(_ e: Expr) -> JinjaValue? {
         if case .literal(let v) = e { return v }
-        guard let v = try? renderer.eval(e, scope) else { return nil }
+        guard Self.mayBeConstant(e), let v = try? renderer.eval(e, scope) else { return nil }
         return v
+    }
+
+    /// A cheap syntactic pre-check (no evaluation): false when evaluation must read a variable or call something.
+    /// Branches that short-circuiting may skip are not required to be constant.
+    static func mayBeConstant(_ e: Expr) -> Bool {
+        switch e {
+        case .literal: return true
+        case .name, .call: return false
+        case .list(let items), .tuple(let items), .concat(let items): return items.allSatisfy(mayBeConstant)
+        case .dict(let pairs): return pairs.allSatisfy { mayBeConstant($0.0) && mayBeConstant($0.1) }
+        case .getattr(let x, _), .not(let x), .negate(let x), .plus(let x): return mayBeConstant(x)
+        case .getitem(let a, let b), .binary(_, let a, let b): return mayBeConstant(a) && mayBeConstant(b)
+        case .and(let a, _), .or(let a, _): return mayBeConstant(a)
+        case .slice(let x, let a, let b, let c):
+            return mayBeConstant(x) && [a, b, c].allSatisfy { $0.map(mayBeConstant) ?? true }
+        case .filter(let x, let name, let c, _):
+            return !Renderer.contextFilters.contains(name) && mayBeConstant(x) && mayBeConstant(c)
+        case .test(let x, _, let c, _): return mayBeConstant(x) && mayBeConstant(c)
+        case .compare(let x, let ops): return mayBeConstant(x) && (ops.first.map { mayBeConstant($0.1) } ?? true)
+        case .conditional(let t, let a, let b, _):
+            return mayBeConstant(t) && (mayBeConstant(a) || (b.map(mayBeConstant) ?? false))
+        }
+    }
+
+    static func mayBeConstant(_ c: Call) -> Bool {
+        c.starArgs == nil && c.starKwargs == nil && c.positional.allSatisfy(mayBeConstant)
+            && c.keyword.allSatisfy { mayBeConstant($0.1) }
     }
 
     static func hasSafeRepr(_ v: JinjaValue) -> Bool {
