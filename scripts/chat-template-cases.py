@@ -12,6 +12,7 @@ Writes Tests/FerryTokenizerTests/ChatTemplateConformanceCases.swift: JSON the Sw
 Run from the repository root:  python3 scripts/chat-template-cases.py [--check-only]
 Needs `pip install jinja2 transformers` (no torch). strftime_now is fixed at 2026-01-15 12:00:00 local time.
 """
+import copy
 import json
 import os
 import sys
@@ -207,6 +208,17 @@ SNIPPETS = [
     "{{ 'a'.center(5, '*') }} {{ 'a'.ljust(3, '.') }} {{ 'a'.rjust(3) }} {{ '42'.zfill(5) }} {{ '-42'.zfill(5) }} {{ 'a=b=c'.partition('=') }} {{ 'a=b=c'.rpartition('=') }} {{ 'abc'.removeprefix('a') }} {{ 'abc'.removesuffix('c') }}",
     "{{ 'abc'.isalpha() }} {{ '123'.isdigit() }} {{ 'ab1'.isalnum() }} {{ '  '.isspace() }} {{ 'Ab'.istitle() }} {{ 'AB'.isupper() }} {{ 'ab'.islower() }} {{ 'Hello'.swapcase() }} {{ 'a\\tb'.expandtabs(4) }} {{ (2.0).is_integer() }}",
     "{{ '<think>a</think>b'.split('</think>')[-1] }} {{ 'x\\n\\ny'.lstrip('\\n') }} {{ lst.index(1) }} {{ lst.count(3) }} {{ 'a'.index('z') }}",
+    # found by differential fuzzing against jinja2
+    "{{ none|map('upper')|list }} {{ 0|select|list }} {{ ''|reject|list }} {{ false|selectattr('a')|list }}",
+    "{{ f[1:2] }}", "{{ d[1:2] }}", "{{ n[1:] }}", "{{ 2.5[-1:10:-1] }}|{{ {'a': 1}[1:2] }}|{{ 'a' != (0)[5:2:2] }}",
+    "{{ (2.5 if i else x)[5:2] }}|{{ (1 if 0 else [1, 2])[1:] }}|{{ (0 and missing) }}",
+    "{% for x in (0.1[:10:-1]) %}{% endfor %}", "{{ ({}[-1:10])|tojson }}",
+    "{{ 'a%s' % missing }}|{{ 'a' % missing }}|{{ 'a' % [] }}", "{{ '%(a)s' % missing }}",
+    "{{ missing|int }}", "{{ missing|float }}", "{{ missing|round }}", "{{ missing|abs }}", "{{ none|last }}", "{{ f|last }}",
+    "{{ missing is callable }} {{ n['role'] is callable }}", "{{ [1, 2, 3]|truncate(5, true, '') }}",
+    "{{ missing|truncate(5)|tojson }}", "{{ lst|indent }}", "{{ (1,)|indent }}", "{{ 5|indent }}",
+    "{{ [3, 1, 2]|sort(attribute='age') }}", "{{ [{'age': 3}, {}, {'age': 1}]|sort(attribute='age') }}",
+    "{{ ['b', 'a']|unique(attribute='x')|list }}", "{{ ['b', 'a']|max(attribute='x') }}", "{{ 1 ** {} }}",
     # globals
     "{{ dict(a=1, b=2) }} {{ dict([('a', 1)]) }} {{ dict(d, z=0) }} {{ dict() }}",
     "{{ raise_exception('boom: ' ~ 1) }}",
@@ -305,7 +317,8 @@ def snippet_cases():
                           "error_type": type(e).__name__})
             continue
         case = {"template": src}
-        case.update(outcome(lambda: t.render(**CONTEXT)))
+        # A fresh copy each time: some filters mutate their input in place (indent on a list does `s += '\\n'`).
+        case.update(outcome(lambda: t.render(**copy.deepcopy(CONTEXT))))
         cases.append(case)
     return cases
 
@@ -323,11 +336,12 @@ def chat_cases():
                 tools = extra_.pop("tools", None)
                 kwargs = {"bos_token": "<s>", "eos_token": "</s>", **extra_}
                 # apply_chat_template drops None-valued message keys before rendering.
-                msgs = [{k: v for k, v in m.items() if v is not None} for m in messages]
+                msgs = [{k: v for k, v in m.items() if v is not None} for m in copy.deepcopy(messages)]
 
                 def render():
-                    out, _ = render_jinja_template(conversations=[msgs], tools=tools, chat_template=source,
-                                                   add_generation_prompt=agp, **kwargs)
+                    out, _ = render_jinja_template(conversations=[msgs], tools=copy.deepcopy(tools),
+                                                   chat_template=source, add_generation_prompt=agp,
+                                                   **copy.deepcopy(kwargs))
                     return out[0]
 
                 case = {"file": name, "label": label, "add_generation_prompt": agp}

@@ -762,6 +762,134 @@ enum ChatTemplateConformanceCases {
 "error_type": "ValueError"
 },
 {
+"template": "{{ none|map('upper')|list }} {{ 0|select|list }} {{ ''|reject|list }} {{ false|selectattr('a')|list }}",
+"rendered": "[] [] [] []"
+},
+{
+"template": "{{ f[1:2] }}",
+"error": "'float' object is not subscriptable",
+"error_type": "TypeError"
+},
+{
+"template": "{{ d[1:2] }}",
+"error": "unhashable type: 'slice'",
+"error_type": "TypeError"
+},
+{
+"template": "{{ n[1:] }}",
+"error": "'NoneType' object is not subscriptable",
+"error_type": "TypeError"
+},
+{
+"template": "{{ 2.5[-1:10:-1] }}|{{ {'a': 1}[1:2] }}|{{ 'a' != (0)[5:2:2] }}",
+"rendered": "||True"
+},
+{
+"template": "{{ (2.5 if i else x)[5:2] }}|{{ (1 if 0 else [1, 2])[1:] }}|{{ (0 and missing) }}",
+"error": "'float' object is not subscriptable",
+"error_type": "TypeError"
+},
+{
+"template": "{% for x in (0.1[:10:-1]) %}{% endfor %}",
+"error": "'float' object is not subscriptable",
+"error_type": "TypeError"
+},
+{
+"template": "{{ ({}[-1:10])|tojson }}",
+"error": "unhashable type: 'slice'",
+"error_type": "TypeError"
+},
+{
+"template": "{{ 'a%s' % missing }}|{{ 'a' % missing }}|{{ 'a' % [] }}",
+"rendered": "a|a|a"
+},
+{
+"template": "{{ '%(a)s' % missing }}",
+"error": "'missing' is undefined",
+"error_type": "UndefinedError"
+},
+{
+"template": "{{ missing|int }}",
+"error": "'missing' is undefined",
+"error_type": "UndefinedError"
+},
+{
+"template": "{{ missing|float }}",
+"error": "'missing' is undefined",
+"error_type": "UndefinedError"
+},
+{
+"template": "{{ missing|round }}",
+"error": "type Undefined doesn't define __round__ method",
+"error_type": "TypeError"
+},
+{
+"template": "{{ missing|abs }}",
+"error": "bad operand type for abs(): 'Undefined'",
+"error_type": "TypeError"
+},
+{
+"template": "{{ none|last }}",
+"error": "'NoneType' object is not reversible",
+"error_type": "TypeError"
+},
+{
+"template": "{{ f|last }}",
+"error": "'float' object is not reversible",
+"error_type": "TypeError"
+},
+{
+"template": "{{ missing is callable }} {{ n['role'] is callable }}",
+"rendered": "True True"
+},
+{
+"template": "{{ [1, 2, 3]|truncate(5, true, '') }}",
+"rendered": "[1, 2, 3]"
+},
+{
+"template": "{{ missing|truncate(5)|tojson }}",
+"error": "Object of type Undefined is not JSON serializable",
+"error_type": "TypeError"
+},
+{
+"template": "{{ lst|indent }}",
+"error": "'list' object has no attribute 'splitlines'",
+"error_type": "AttributeError"
+},
+{
+"template": "{{ (1,)|indent }}",
+"error": "can only concatenate tuple (not \"str\") to tuple",
+"error_type": "TypeError"
+},
+{
+"template": "{{ 5|indent }}",
+"error": "unsupported operand type(s) for +=: 'int' and 'str'",
+"error_type": "TypeError"
+},
+{
+"template": "{{ [3, 1, 2]|sort(attribute='age') }}",
+"rendered": "[3, 1, 2]"
+},
+{
+"template": "{{ [{'age': 3}, {}, {'age': 1}]|sort(attribute='age') }}",
+"error": "'dict object' has no attribute 'age'",
+"error_type": "UndefinedError"
+},
+{
+"template": "{{ ['b', 'a']|unique(attribute='x')|list }}",
+"rendered": "['b']"
+},
+{
+"template": "{{ ['b', 'a']|max(attribute='x') }}",
+"error": "'str object' has no attribute 'x'",
+"error_type": "UndefinedError"
+},
+{
+"template": "{{ 1 ** {} }}",
+"error": "unsupported operand type(s) for ** or pow(): 'int' and 'dict'",
+"error_type": "TypeError"
+},
+{
 "template": "{{ dict(a=1, b=2) }} {{ dict([('a', 1)]) }} {{ dict(d, z=0) }} {{ dict() }}",
 "rendered": "{'a': 1, 'b': 2} {'a': 1} {'b': 1, 'a': [1, 2], 'items': 'x', 'nested': {'k': 'v'}, 'z': 0} {}"
 },

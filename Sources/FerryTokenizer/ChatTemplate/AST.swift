@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import Foundation
 
 /// Expressions.
 indirect enum Expr: Sendable {
@@ -284,5 +285,129 @@ enum NameCheck {
             try check(a, soft: true)
             if let b { try check(b, soft: true) }
         }
+    }
+}
+
+/// Jinja's compile-time constant folding, which templates can observe. Bottom-up, every expression that can be
+/// evaluated without variables, calls or context filters (`1 if true else x` can: the branch not taken is not
+/// evaluated) is evaluated once with the lenient `as_const` rules (a bad slice gives undefined instead of a
+/// `TypeError`) and replaced by its value when that value has a safe `repr` (no undefined inside); a whole
+/// `{{ ... }}` that can be evaluated is printed at compile time whatever it gives. Folding fails silently (the
+/// expression stays as written) when evaluation raises, so errors still surface at render time.
+struct ConstantFolder {
+    let renderer: Renderer = {
+        let r = Renderer(limits: ChatTemplate.Limits(), now: Date(timeIntervalSince1970: 0),
+                         timeZone: TimeZone(identifier: "UTC")!)
+        r.foldingConstants = true
+        return r
+    }()
+    let scope = Scope(parent: nil)
+
+    func fold(_ nodes: [Node]) -> [Node] { nodes.map(fold) }
+
+    func fold(_ node: Node) -> Node {
+        switch node {
+        case .text, .breakLoop, .continueLoop: return node
+        case .output(let e):
+            let folded = fold(e)
+            if case .literal = folded { return .output(folded) }
+            if let v = constant(folded) { return .output(.literal(v)) }
+            return .output(folded)
+        case .ifBlock(let branches, let otherwise):
+            return .ifBlock(branches.map { (fold($0.0), fold($0.1)) }, otherwise: fold(otherwise))
+        case .forBlock(let f):
+            return .forBlock(ForLoop(target: f.target, iterable: fold(f.iterable), filter: f.filter.map(fold),
+                                     body: fold(f.body), otherwise: fold(f.otherwise), recursive: f.recursive))
+        case .set(let t, let e): return .set(t, fold(e))
+        case .setBlock(let t, let filters, let body): return .setBlock(t, filters: filters.map(fold), body: fold(body))
+        case .macro(let m): return .macro(fold(m))
+        case .callBlock(let m, let call): return .callBlock(fold(m), call: fold(call))
+        case .filterBlock(let filters, let body): return .filterBlock(filters: filters.map(fold), body: fold(body))
+        case .with(let pairs, let body): return .with(pairs.map { ($0.0, fold($0.1)) }, body: fold(body))
+        case .generation(let body): return .generation(fold(body))
+        }
+    }
+
+    func fold(_ m: MacroDefinition) -> MacroDefinition {
+        MacroDefinition(name: m.name, parameters: m.parameters, defaults: m.defaults.map { $0.map(fold) },
+                        body: fold(m.body))
+    }
+
+    func fold(_ f: FilterCall) -> FilterCall { FilterCall(name: f.name, call: fold(f.call), line: f.line) }
+
+    func fold(_ c: Call) -> Call {
+        Call(positional: c.positional.map(fold), keyword: c.keyword.map { ($0.0, fold($0.1)) },
+             starArgs: c.starArgs.map(fold), starKwargs: c.starKwargs.map(fold))
+    }
+
+    /// The value of a literal-only expression, or nil when Jinja could not fold it.
+    func constant(_ e: Expr) -> JinjaValue? {
+        if case .literal(let v) = e { return v }
+        guard Self.mayBeConstant(e), let v = try? renderer.eval(e, scope) else { return nil }
+        return v
+    }
+
+    /// A cheap syntactic pre-check (no evaluation): false when evaluation must read a variable or call something.
+    /// Branches that short-circuiting may skip are not required to be constant.
+    static func mayBeConstant(_ e: Expr) -> Bool {
+        switch e {
+        case .literal: return true
+        case .name, .call: return false
+        case .list(let items), .tuple(let items), .concat(let items): return items.allSatisfy(mayBeConstant)
+        case .dict(let pairs): return pairs.allSatisfy { mayBeConstant($0.0) && mayBeConstant($0.1) }
+        case .getattr(let x, _), .not(let x), .negate(let x), .plus(let x): return mayBeConstant(x)
+        case .getitem(let a, let b), .binary(_, let a, let b): return mayBeConstant(a) && mayBeConstant(b)
+        case .and(let a, _), .or(let a, _): return mayBeConstant(a)
+        case .slice(let x, let a, let b, let c):
+            return mayBeConstant(x) && [a, b, c].allSatisfy { $0.map(mayBeConstant) ?? true }
+        case .filter(let x, let name, let c, _):
+            return !Renderer.contextFilters.contains(name) && mayBeConstant(x) && mayBeConstant(c)
+        case .test(let x, _, let c, _): return mayBeConstant(x) && mayBeConstant(c)
+        case .compare(let x, let ops): return mayBeConstant(x) && (ops.first.map { mayBeConstant($0.1) } ?? true)
+        case .conditional(let t, let a, let b, _):
+            return mayBeConstant(t) && (mayBeConstant(a) || (b.map(mayBeConstant) ?? false))
+        }
+    }
+
+    static func mayBeConstant(_ c: Call) -> Bool {
+        c.starArgs == nil && c.starKwargs == nil && c.positional.allSatisfy(mayBeConstant)
+            && c.keyword.allSatisfy { mayBeConstant($0.1) }
+    }
+
+    static func hasSafeRepr(_ v: JinjaValue) -> Bool {
+        switch v {
+        case .none, .bool, .int, .double, .string: return true
+        case .array(let items), .tuple(let items): return items.allSatisfy(hasSafeRepr)
+        case .object(let o): return o.values.allSatisfy(hasSafeRepr)
+        case .undefined, .namespace, .callable: return false
+        }
+    }
+
+    func fold(_ e: Expr) -> Expr {
+        let rebuilt: Expr
+        switch e {
+        case .literal, .name: return e
+        case .list(let items): rebuilt = .list(items.map(fold))
+        case .tuple(let items): rebuilt = .tuple(items.map(fold))
+        case .concat(let items): rebuilt = .concat(items.map(fold))
+        case .dict(let pairs): rebuilt = .dict(pairs.map { (fold($0.0), fold($0.1)) })
+        case .getattr(let x, let name): rebuilt = .getattr(fold(x), name)
+        case .getitem(let a, let b): rebuilt = .getitem(fold(a), fold(b))
+        case .slice(let x, let a, let b, let c): rebuilt = .slice(fold(x), a.map(fold), b.map(fold), c.map(fold))
+        case .call(let x, let c): return .call(fold(x), fold(c))
+        case .filter(let x, let name, let c, let line): rebuilt = .filter(fold(x), name, fold(c), line: line)
+        case .test(let x, let name, let c, let line): rebuilt = .test(fold(x), name, fold(c), line: line)
+        case .not(let x): rebuilt = .not(fold(x))
+        case .negate(let x): rebuilt = .negate(fold(x))
+        case .plus(let x): rebuilt = .plus(fold(x))
+        case .binary(let op, let a, let b): rebuilt = .binary(op, fold(a), fold(b))
+        case .and(let a, let b): rebuilt = .and(fold(a), fold(b))
+        case .or(let a, let b): rebuilt = .or(fold(a), fold(b))
+        case .compare(let x, let ops): rebuilt = .compare(fold(x), ops.map { ($0.0, fold($0.1)) })
+        case .conditional(let t, let a, let b, let line):
+            rebuilt = .conditional(test: fold(t), then: fold(a), otherwise: b.map(fold), line: line)
+        }
+        if let v = constant(rebuilt), Self.hasSafeRepr(v) { return .literal(v) }
+        return rebuilt
     }
 }

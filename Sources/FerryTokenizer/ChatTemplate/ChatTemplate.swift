@@ -15,25 +15,37 @@ import Foundation
 /// - `maxOutputBytes` (default 32 MiB): the rendered text, and any string or list built along the way;
 /// - `maxLoopIterations` (default 1,000,000): `for` iterations over the whole render (loop filters included);
 /// - `maxCallDepth` (default 64): nested macro calls (recursive macros);
+/// - `maxNestingDepth` (default 1,000): statements, expressions and macro calls being evaluated inside one
+///   another, which bounds the interpreter's stack use (about 0.3 KB a level in release builds, ~5 KB in debug,
+///   so the default fits an 8 MiB thread stack in both);
 /// plus fixed caps: `range()` yields at most 100,000 items (Jinja's sandbox limit), parsing rejects expressions
 /// or blocks nested more than 128 levels deep, and JSON nesting is capped at 512 levels.
 ///
 /// Not supported (the template fails with ``ChatTemplateError/syntax(line:message:)`` or
 /// ``ChatTemplateError/runtime(_:)`` instead): template inheritance and loading (`extends`, `block`, `include`,
 /// `import`), recursive `for` loops, the `cycler`/`joiner`/`lipsum` globals, the `groupby`, `urlencode`,
-/// `striptags`, `wordwrap`, `xmlattr` and `filesizeformat` filters, Markup auto-escaping semantics, `\N{...}`
-/// string escapes, integers beyond 64 bits, and dict keys other than strings.
+/// `striptags`, `wordwrap`, `xmlattr` and `filesizeformat` filters, `\N{...}` string escapes, integers beyond
+/// 64 bits, and dict keys other than strings. Known differences: `|safe` and `|escape` give plain strings, so
+/// Markup's escaping of what is later added to them with `+` or `%` (and its `Markup` type name in error
+/// messages) is not reproduced; a dict's `items()`/`keys()`/`values()` are lists (Python prints `dict_items(...)`),
+/// `range()` is a list (prints `[0, 1]`, not `range(0, 2)`), `|items`/`|batch`/`|map` give lists where Jinja gives
+/// generators; bound methods print without an address; `is sameas` is false for two strings, lists or dicts
+/// (Python compares identity); dict keys that differ only in Unicode normalization are one key (Swift `String`).
 public struct ChatTemplate: Sendable {
     /// Resource limits of one render (see the type's documentation).
     public struct Limits: Sendable, Equatable {
         public var maxOutputBytes: Int
         public var maxLoopIterations: Int
         public var maxCallDepth: Int
+        public var maxNestingDepth: Int
 
-        public init(maxOutputBytes: Int = 32 << 20, maxLoopIterations: Int = 1_000_000, maxCallDepth: Int = 64) {
+        public init(maxOutputBytes: Int = 32 << 20, maxLoopIterations: Int = 1_000_000, maxCallDepth: Int = 64,
+                    maxNestingDepth: Int = 1_000)
+        {
             self.maxOutputBytes = maxOutputBytes
             self.maxLoopIterations = maxLoopIterations
             self.maxCallDepth = maxCallDepth
+            self.maxNestingDepth = maxNestingDepth
         }
 
         /// A cap on strings built by `str` methods (padding, replace) that do not see the configured limits.

@@ -46,14 +46,19 @@ extension Renderer {
         }
     }
 
-    /// `make_multi_attrgetter`: comma-separated attributes give a list key.
+    /// `make_multi_attrgetter`: the key is a list with one value per comma-separated attribute (so that items
+    /// whose attributes are all undefined compare equal, as Python compares lists).
     func multiAttributeGetter(_ attribute: JinjaValue, lowercase: Bool) -> (JinjaValue) throws(ChatTemplateError)
         -> JinjaValue
     {
-        guard case .string(let s) = attribute, s.contains(",") else {
-            return attributeGetter(attribute, lowercase: lowercase)
+        let getters: [(JinjaValue) throws(ChatTemplateError) -> JinjaValue]
+        if case .string(let s) = attribute {
+            getters = s.split(separator: ",", omittingEmptySubsequences: false).map {
+                attributeGetter(.string(String($0)), lowercase: lowercase)
+            }
+        } else {
+            getters = [attributeGetter(attribute, lowercase: lowercase)]
         }
-        let getters = s.split(separator: ",").map { attributeGetter(.string(String($0)), lowercase: lowercase) }
         return { (item) throws(ChatTemplateError) in
             var out: [JinjaValue] = []
             for g in getters { out.append(try g(item)) }
@@ -106,7 +111,6 @@ extension Renderer {
                 return .int(abs(i))
             case .double(let d): return .double(abs(d))
             case .bool(let b): return .int(b ? 1 : 0)
-            case .undefined(let h): throw PyOps.undefinedError(h)
             default: throw .runtime("bad operand type for abs(): '\(PyOps.typeName(value))'")
             }
         case "attr":
@@ -174,9 +178,14 @@ extension Renderer {
             return try iterate(value).first ?? .undefined(hint: "No first item, sequence was empty.")
         case "last":
             _ = try args.bind(name, [])
+            switch value {
+            case .array, .tuple, .object, .string, .undefined: break
+            default: throw .runtime("'\(PyOps.typeName(value))' object is not reversible")
+            }
             return try iterate(value).last ?? .undefined(hint: "No last item, sequence was empty.")
         case "float":
             let a = try args.bind(name, ["default"], defaults: ["default": .double(0)])
+            if case .undefined(let h) = value { throw PyOps.undefinedError(h) }
             return Convert.toFloat(value) ?? a[0]
         case "format":
             if !args.positional.isEmpty && !args.keyword.isEmpty {
@@ -190,6 +199,14 @@ extension Renderer {
             let indentation: String
             if case .string(let w) = a[0] { indentation = w } else {
                 indentation = String(repeating: " ", count: max(0, min(try Methods.int(a[0], "width", default: 4), 10_000)))
+            }
+            // `s += "\n"` then `s.splitlines()` in Jinja: only strings (and undefined, which raises) get through.
+            switch value {
+            case .string: break
+            case .undefined(let h): throw PyOps.undefinedError(h)
+            case .array: throw .runtime("'list' object has no attribute 'splitlines'")
+            case .tuple: throw .runtime("can only concatenate tuple (not \"str\") to tuple")
+            default: throw .runtime("unsupported operand type(s) for +=: '\(PyOps.typeName(value))' and 'str'")
             }
             let s = text(value) + "\n"
             let lines = PyString.splitlines(s)
@@ -207,6 +224,7 @@ extension Renderer {
             return .string(rv)
         case "int":
             let a = try args.bind(name, ["default", "base"], defaults: ["default": .int(0), "base": .int(10)])
+            if case .undefined(let h) = value { throw PyOps.undefinedError(h) }
             return try Convert.toInt(value, base: try Methods.int(a[1], "base", default: 10)) ?? a[0]
         case "items":
             _ = try args.bind(name, [])
@@ -240,6 +258,8 @@ extension Renderer {
             _ = try args.bind(name, [])
             return .string(PyString.jinjaTitle(text(value)))
         case "map":
+            // Jinja's map/select/reject yield nothing for a falsy value (None, 0, '', []).
+            if !PyOps.truthy(value) { return .array([]) }
             let items = try iterate(value)
             var out: [JinjaValue] = []
             out.reserveCapacity(items.count)
@@ -369,15 +389,18 @@ extension Renderer {
             let a = try args.bind(name, ["length", "killwords", "end", "leeway"],
                                   defaults: ["length": .int(255), "killwords": .bool(false), "end": .string("..."),
                                              "leeway": .int(5)])
-            let s = Array(text(value).unicodeScalars)
             let length = try Methods.int(a[0], "length", default: 255)
             let end = text(a[2])
             let leeway = try Methods.int(a[3], "leeway", default: 5)
             let endCount = end.unicodeScalars.count
             guard length >= endCount else { throw .runtime("expected length >= \(endCount), got \(length)") }
             guard leeway >= 0 else { throw .runtime("expected leeway >= 0, got \(leeway)") }
-            if s.count <= length + leeway { return .string(PyString.make(s)) }
-            let head = PyString.make(s.prefix(length - endCount))
+            // Jinja measures and returns the value itself when it is short enough (lists included).
+            if try self.length(value) <= length + leeway { return value }
+            guard case .string(let str) = value else {
+                throw .runtime("can only concatenate \(PyOps.typeName(value)) (not \"str\") to \(PyOps.typeName(value))")
+            }
+            let head = PyString.make(str.unicodeScalars.prefix(length - endCount))
             if PyOps.truthy(a[1]) { return .string(head + end) }
             let cut = try PyString.rsplit(head, " ", maxsplit: 1)
             return .string(cut[0] + end)
@@ -414,6 +437,7 @@ extension Renderer {
     private func selectOrReject(_ name: String, _ value: JinjaValue, _ args: CallArguments) throws(ChatTemplateError)
         -> [JinjaValue]
     {
+        if !PyOps.truthy(value) { return [] }
         let byAttribute = name.hasSuffix("attr")
         let keep = name.hasPrefix("select")
         var positional = args.positional
@@ -474,7 +498,11 @@ extension Renderer {
             case .string, .array, .tuple, .object, .undefined: return true
             default: return false
             }
-        case "callable": if case .callable = value { return true }; return false
+        case "callable":
+            switch value {
+            case .callable, .undefined: return true  // Jinja's Undefined has __call__ (which raises)
+            default: return false
+            }
         case "escaped": return false
         case "even", "odd":
             let r = try PyOps.arithmetic("%", value, .int(2), limit: limits.maxOutputBytes)
@@ -588,7 +616,6 @@ enum Convert {
 
     static func round(_ v: JinjaValue, precision: Int, method: String) throws(ChatTemplateError) -> JinjaValue {
         guard let x = PyOps.number(v) else {
-            if case .undefined(let h) = v { throw PyOps.undefinedError(h) }
             throw .runtime("type \(PyOps.typeName(v)) doesn't define __round__ method")
         }
         if method == "common" {

@@ -80,6 +80,7 @@ enum PercentFormat {
             if type == "%" { out += "%"; continue }
             let value: JinjaValue
             if let key {
+                if case .undefined(let h) = args { throw PyOps.undefinedError(h) }
                 guard let mapping else { throw .runtime("format requires a mapping") }
                 usedMapping = true
                 value = mapping[key] ?? .undefined(hint: nil)
@@ -118,7 +119,12 @@ enum PercentFormat {
                 throw .runtime("unsupported format character '\(type)' (0x\(String(type.value, radix: 16)))")
             }
         }
-        if !usedMapping && next < positional.count && mapping == nil {
+        // Python skips this check when the argument is a mapping-like object (a dict or a list).
+        var mappingLike = false
+        if case .array = args { mappingLike = true }
+        if case .object = args { mappingLike = true }
+        if case .undefined = args { mappingLike = true }
+        if !usedMapping && next < positional.count && !mappingLike {
             throw .runtime("not all arguments converted during string formatting")
         }
         return out

@@ -149,7 +149,9 @@ struct Lexer {
             pos = tag.end
             switch tag.kind {
             case .comment: try lexComment()
-            case .raw: try lexRaw()
+            case .raw:
+                line += Self.count("\n", in: s[tag.start ..< tag.end])
+                try lexRaw()
             case .block:
                 tokens.append(Token(kind: .blockBegin, line: line))
                 try lexTag(variable: false)

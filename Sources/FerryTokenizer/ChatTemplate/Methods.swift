@@ -36,7 +36,7 @@ enum Methods {
 
     static func string(_ v: JinjaValue, _ what: String) throws(ChatTemplateError) -> String {
         guard case .string(let s) = v else {
-            throw .runtime("\(what) must be str, not \(PyOps.typeName(v))")
+            throw .runtime("\(what.isEmpty ? "" : what + " ")must be str, not \(PyOps.typeName(v))")
         }
         return s
     }
@@ -142,7 +142,7 @@ enum Methods {
         case "find", "rfind", "index", "rindex":
             return { (args) throws(ChatTemplateError) in
                 let a = try args.bind(name, ["sub", "start", "end"], defaults: ["start": .none, "end": .none])
-                let sub = Array(try string(a[0], "must be str").unicodeScalars)
+                let sub = Array(try string(a[0], "").unicodeScalars)
                 let (w, offset) = try window(s, a[1], a[2])
                 if let i = findScalars(w, sub, reverse: name.hasPrefix("r")) { return .int(i + offset) }
                 if name.hasSuffix("index") { throw .runtime("substring not found") }
@@ -151,7 +151,7 @@ enum Methods {
         case "count":
             return { (args) throws(ChatTemplateError) in
                 let a = try args.bind(name, ["sub"])
-                return .int(PyString.count(s, try string(a[0], "must be str")))
+                return .int(PyString.count(s, try string(a[0], "")))
             }
         case "join":
             return { (args) throws(ChatTemplateError) in
@@ -199,7 +199,7 @@ enum Methods {
         case "partition", "rpartition":
             return { (args) throws(ChatTemplateError) in
                 let a = try args.bind(name, ["sep"])
-                let sep = try string(a[0], "must be str")
+                let sep = try string(a[0], "")
                 if sep.isEmpty { throw .runtime("empty separator") }
                 let h = Array(s.unicodeScalars), n = Array(sep.unicodeScalars)
                 guard let i = findScalars(h, n, reverse: name == "rpartition") else {

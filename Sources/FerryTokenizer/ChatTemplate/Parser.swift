@@ -20,7 +20,7 @@ struct Parser {
         var p = Parser(tokens: try Lexer.tokenize(source))
         let nodes = try p.parseTemplate()
         try NameCheck.check(nodes)
-        return nodes
+        return ConstantFolder().fold(nodes)
     }
 
     // MARK: - Token helpers
@@ -159,15 +159,23 @@ struct Parser {
     }
 
     private func failEOF(_ endTokens: [String]) -> ChatTemplateError {
-        var stack = endTokenStack
-        stack.append(endTokens)
-        var message = "Unexpected end of template."
-        let expected = stack.flatMap { $0 }.map { "'\($0)'" }
-        if !expected.isEmpty {
-            message += " Jinja was looking for the following tags: \(expected.joined(separator: " or "))."
+        failUnknownTag(nil, stack: endTokenStack + [endTokens], innermost: tagStack.last)
+    }
+
+    /// Jinja's `_fail_ut_eof`: what it was looking for (innermost block first) and which block is open.
+    private func failUnknownTag(_ name: String?, stack: [[String]], innermost: String?) -> ChatTemplateError {
+        var message = [name.map { "Encountered unknown tag '\($0)'." } ?? "Unexpected end of template."]
+        if let looking = stack.last {
+            let currently = looking.map { "'\($0)'" }.joined(separator: " or ")
+            if let name, stack.contains(where: { $0.contains(name) }) {
+                message.append(
+                    "You probably made a nesting mistake. Jinja is expecting this tag, but currently looking for \(currently).")
+            } else {
+                message.append("Jinja was looking for the following tags: \(currently).")
+            }
         }
-        if let tag = tagStack.last { message += " The innermost block that needs to be closed is '\(tag)'." }
-        return fail(message)
+        if let innermost { message.append("The innermost block that needs to be closed is '\(innermost)'.") }
+        return fail(message.joined(separator: " "))
     }
 
     private mutating func parseStatement() throws(ChatTemplateError) -> [Node] {
@@ -205,13 +213,7 @@ struct Parser {
         case "block", "extends", "include", "import", "from":
             throw fail("the '\(tag)' tag is not supported in chat templates (there are no other templates to load)")
         default:
-            var message = "Encountered unknown tag '\(tag)'."
-            let expected = endTokenStack.flatMap { $0 }
-            if !expected.isEmpty {
-                message += " Jinja was looking for the following tags: "
-                    + expected.map { "'\($0)'" }.joined(separator: " or ") + "."
-            }
-            throw fail(message)
+            throw failUnknownTag(tag, stack: endTokenStack, innermost: tagStack.dropLast().last)
         }
     }
 

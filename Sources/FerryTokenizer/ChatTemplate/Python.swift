@@ -249,7 +249,7 @@ enum PyOps {
     }
 
     static func unsupported(_ op: String, _ a: JinjaValue, _ b: JinjaValue) -> ChatTemplateError {
-        .runtime("unsupported operand type(s) for \(op): '\(typeName(a))' and '\(typeName(b))'")
+        .runtime("unsupported operand type(s) for \(op == "**" ? "** or pow()" : op): '\(typeName(a))' and '\(typeName(b))'")
     }
 
     static func overflow() -> ChatTemplateError {
@@ -288,6 +288,8 @@ enum PyOps {
         -> JinjaValue
     {
         if case .undefined(let h) = a { throw undefinedError(h) }
+        // `str % Undefined`: Python treats the undefined (it has __getitem__) as a mapping of arguments.
+        if op == "%", case .string(let fmt) = a { return .string(try PercentFormat.format(fmt, b)) }
         if case .undefined(let h) = b { throw undefinedError(h) }
         switch op {
         case "+": return try add(a, b, limit: limit)

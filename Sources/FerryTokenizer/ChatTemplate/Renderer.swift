@@ -32,8 +32,13 @@ final class Renderer {
     let limits: ChatTemplate.Limits
     let now: Date
     let timeZone: TimeZone
+    /// Set while the parser folds constant expressions: Jinja's `as_const` evaluates slices with the sandbox's
+    /// lenient getitem (a bad subscript gives undefined), and refuses an `if` expression without `else`.
+    var foldingConstants = false
     private(set) var iterations = 0
     private var callDepth = 0
+    /// Statements and expressions being evaluated, nested (guards the stack against deep recursion).
+    private var nesting = 0
     /// Scopes captured by macros and namespaces created during this render: cleared at the end, which breaks
     /// the reference cycles (scope -> macro -> scope) that would otherwise leak.
     private var capturedScopes: [Scope] = []
@@ -94,61 +99,98 @@ final class Renderer {
         return .normal
     }
 
+    func enterNested() throws(ChatTemplateError) {
+        nesting += 1
+        if nesting > limits.maxNestingDepth {
+            throw .runtime("the template nests statements, expressions and macro calls deeper than \(limits.maxNestingDepth) levels")
+        }
+    }
+
+    // Each statement and expression kind is evaluated in its own function: one big switch would give
+    // `exec`/`eval` (which recurse) a stack frame holding every case's locals, several KB in debug builds.
+
     func exec(_ node: Node, _ scope: Scope, _ out: inout String) throws(ChatTemplateError) -> Flow {
+        try enterNested()
+        defer { nesting -= 1 }
         switch node {
-        case .text(let t):
-            try append(t, to: &out)
-        case .output(let e):
-            let v = try eval(e, scope)
-            switch v {
-            case .string(let s): try append(s, to: &out)
-            case .undefined: break
-            default: try append(PyFormat.str(v), to: &out)
-            }
-        case .ifBlock(let branches, let otherwise):
-            for (test, body) in branches {
-                if PyOps.truthy(try eval(test, scope)) { return try exec(body, scope, &out) }
-            }
-            return try exec(otherwise, scope, &out)
-        case .forBlock(let loop):
-            try execFor(loop, scope, &out)
-        case .set(let target, let e):
-            try assign(target, try eval(e, scope), scope)
-        case .setBlock(let target, let filters, let body):
-            var captured = ""
-            _ = try exec(body, Scope(parent: scope), &captured)
-            var value = JinjaValue.string(captured)
-            for f in filters { value = try applyFilter(f.name, value, try arguments(f.call, scope)) }
-            try assign(target, value, scope)
-        case .macro(let def):
-            capturedScopes.append(scope)
-            scope.vars[def.name] = .callable(JinjaCallable(name: def.name, .macro(def, scope)))
-        case .callBlock(let def, let call):
-            guard case .call(let callee, let callArgs) = call else { break }
-            capturedScopes.append(scope)
-            let caller = JinjaValue.callable(JinjaCallable(name: "caller", .caller(def, scope)))
-            var args = try arguments(callArgs, scope)
-            args.keyword.append(("caller", caller))
-            let result = try callValue(try eval(callee, scope), args)
-            try append(PyFormat.str(result), to: &out)
-        case .filterBlock(let filters, let body):
-            var captured = ""
-            _ = try exec(body, Scope(parent: scope), &captured)
-            var value = JinjaValue.string(captured)
-            for f in filters { value = try applyFilter(f.name, value, try arguments(f.call, scope)) }
-            try append(PyFormat.str(value), to: &out)
-        case .with(let pairs, let body):
-            let inner = Scope(parent: scope)
-            for (target, e) in pairs { try assign(target, try eval(e, scope), inner) }
-            return try exec(body, inner, &out)
-        case .breakLoop:
-            return .breakLoop
-        case .continueLoop:
-            return .continueLoop
-        case .generation(let body):
-            _ = try exec(body, Scope(parent: scope), &out)
+        case .text(let t): try append(t, to: &out)
+        case .output(let e): try execOutput(e, scope, &out)
+        case .ifBlock(let branches, let otherwise): return try execIf(branches, otherwise, scope, &out)
+        case .forBlock(let loop): try execFor(loop, scope, &out)
+        case .set(let target, let e): try assign(target, try eval(e, scope), scope)
+        case .setBlock(let target, let filters, let body): try execSetBlock(target, filters, body, scope)
+        case .macro(let def): defineMacro(def, scope)
+        case .callBlock(let def, let call): try execCallBlock(def, call, scope, &out)
+        case .filterBlock(let filters, let body): try execFilterBlock(filters, body, scope, &out)
+        case .with(let pairs, let body): return try execWith(pairs, body, scope, &out)
+        case .breakLoop: return .breakLoop
+        case .continueLoop: return .continueLoop
+        case .generation(let body): _ = try exec(body, Scope(parent: scope), &out)
         }
         return .normal
+    }
+
+    private func execOutput(_ e: Expr, _ scope: Scope, _ out: inout String) throws(ChatTemplateError) {
+        let v = try eval(e, scope)
+        switch v {
+        case .string(let s): try append(s, to: &out)
+        case .undefined: break
+        default: try append(PyFormat.str(v), to: &out)
+        }
+    }
+
+    private func execIf(_ branches: [(Expr, [Node])], _ otherwise: [Node], _ scope: Scope, _ out: inout String)
+        throws(ChatTemplateError) -> Flow
+    {
+        for (test, body) in branches {
+            if PyOps.truthy(try eval(test, scope)) { return try exec(body, scope, &out) }
+        }
+        return try exec(otherwise, scope, &out)
+    }
+
+    private func execSetBlock(_ target: Target, _ filters: [FilterCall], _ body: [Node], _ scope: Scope)
+        throws(ChatTemplateError)
+    {
+        var captured = ""
+        _ = try exec(body, Scope(parent: scope), &captured)
+        var value = JinjaValue.string(captured)
+        for f in filters { value = try applyFilter(f.name, value, try arguments(f.call, scope)) }
+        try assign(target, value, scope)
+    }
+
+    private func defineMacro(_ def: MacroDefinition, _ scope: Scope) {
+        capturedScopes.append(scope)
+        scope.vars[def.name] = .callable(JinjaCallable(name: def.name, .macro(def, scope)))
+    }
+
+    private func execCallBlock(_ def: MacroDefinition, _ call: Expr, _ scope: Scope, _ out: inout String)
+        throws(ChatTemplateError)
+    {
+        guard case .call(let callee, let callArgs) = call else { return }
+        capturedScopes.append(scope)
+        let caller = JinjaValue.callable(JinjaCallable(name: "caller", .caller(def, scope)))
+        var args = try arguments(callArgs, scope)
+        args.keyword.append(("caller", caller))
+        let result = try callValue(try eval(callee, scope), args)
+        try append(PyFormat.str(result), to: &out)
+    }
+
+    private func execFilterBlock(_ filters: [FilterCall], _ body: [Node], _ scope: Scope, _ out: inout String)
+        throws(ChatTemplateError)
+    {
+        var captured = ""
+        _ = try exec(body, Scope(parent: scope), &captured)
+        var value = JinjaValue.string(captured)
+        for f in filters { value = try applyFilter(f.name, value, try arguments(f.call, scope)) }
+        try append(PyFormat.str(value), to: &out)
+    }
+
+    private func execWith(_ pairs: [(Target, Expr)], _ body: [Node], _ scope: Scope, _ out: inout String)
+        throws(ChatTemplateError) -> Flow
+    {
+        let inner = Scope(parent: scope)
+        for (target, e) in pairs { try assign(target, try eval(e, scope), inner) }
+        return try exec(body, inner, &out)
     }
 
     /// Python iteration: strings give code points, dicts their keys, undefined nothing.
@@ -252,107 +294,177 @@ final class Renderer {
     // MARK: - Expressions
 
     func eval(_ e: Expr, _ scope: Scope) throws(ChatTemplateError) -> JinjaValue {
+        try enterNested()
+        defer { nesting -= 1 }
         switch e {
         case .literal(let v): return v
-        case .name(let n):
-            if let v = scope.lookup(n) { return v }
-            if let g = Builtins.globals[n] { return g }
-            return .undefined(hint: "'\(n)' is undefined")
-        case .list(let items):
-            var out: [JinjaValue] = []
-            out.reserveCapacity(items.count)
-            for i in items { out.append(try eval(i, scope)) }
-            return .array(out)
-        case .tuple(let items):
-            var out: [JinjaValue] = []
-            out.reserveCapacity(items.count)
-            for i in items { out.append(try eval(i, scope)) }
-            return .tuple(out)
-        case .dict(let pairs):
-            var o = JinjaObject()
-            for (k, v) in pairs {
-                let key = try eval(k, scope)
-                guard case .string(let ks) = key else {
-                    if case .undefined(let h) = key { throw PyOps.undefinedError(h) }
-                    throw .runtime("dict keys other than strings are not supported (got \(PyOps.typeName(key)))")
-                }
-                o[ks] = try eval(v, scope)
-            }
-            return .object(o)
-        case .getattr(let obj, let name):
-            return try getattr(try eval(obj, scope), name)
-        case .getitem(let obj, let key):
-            return try getitem(try eval(obj, scope), try eval(key, scope))
-        case .slice(let obj, let a, let b, let c):
-            let target = try eval(obj, scope)
-            func index(_ x: Expr?) throws(ChatTemplateError) -> Int? {
-                guard let x else { return nil }
-                let v = try eval(x, scope)
-                if case .none = v { return nil }
-                guard let i = PyOps.integer(v) else {
-                    if case .undefined(let h) = v { throw PyOps.undefinedError(h) }
-                    throw .runtime("slice indices must be integers or None or have an __index__ method")
-                }
-                return i
-            }
-            return try slice(target, try index(a), try index(b), try index(c))
-        case .call(let callee, let call):
-            let args = try arguments(call, scope)
-            return try callValue(try eval(callee, scope), args)
-        case .filter(let value, let name, let call, _):
-            return try applyFilter(name, try eval(value, scope), try arguments(call, scope))
-        case .test(let value, let name, let call, _):
-            return .bool(try applyTest(name, try eval(value, scope), try arguments(call, scope)))
-        case .not(let x):
-            return .bool(!PyOps.truthy(try eval(x, scope)))
-        case .negate(let x):
-            let v = try eval(x, scope)
-            switch v {
-            case .int(let i):
-                if i == .min { throw PyOps.overflow() }
-                return .int(-i)
-            case .double(let d): return .double(-d)
-            case .bool(let b): return .int(b ? -1 : 0)
-            case .undefined(let h): throw PyOps.undefinedError(h)
-            default: throw .runtime("bad operand type for unary -: '\(PyOps.typeName(v))'")
-            }
-        case .plus(let x):
-            let v = try eval(x, scope)
-            switch v {
-            case .int, .double: return v
-            case .bool(let b): return .int(b ? 1 : 0)
-            case .undefined(let h): throw PyOps.undefinedError(h)
-            default: throw .runtime("bad operand type for unary +: '\(PyOps.typeName(v))'")
-            }
-        case .binary(let op, let a, let b):
-            return try PyOps.arithmetic(op, try eval(a, scope), try eval(b, scope), limit: limits.maxOutputBytes)
-        case .and(let a, let b):
-            let l = try eval(a, scope)
-            return PyOps.truthy(l) ? try eval(b, scope) : l
-        case .or(let a, let b):
-            let l = try eval(a, scope)
-            return PyOps.truthy(l) ? l : try eval(b, scope)
-        case .compare(let first, let ops):
-            var left = try eval(first, scope)
-            for (op, rhs) in ops {
-                let right = try eval(rhs, scope)
-                if !(try compare(op, left, right)) { return .bool(false) }
-                left = right
-            }
-            return .bool(true)
-        case .concat(let parts):
-            var s = ""
-            for p in parts {
-                s += PyFormat.str(try eval(p, scope))
-                if s.utf8.count > limits.maxOutputBytes { throw PyOps.sizeError(limits.maxOutputBytes) }
-            }
-            return .string(s)
+        case .name(let n): return try lookup(n, scope)
+        case .list(let items): return .array(try evalAll(items, scope))
+        case .tuple(let items): return .tuple(try evalAll(items, scope))
+        case .dict(let pairs): return try evalDict(pairs, scope)
+        case .getattr(let obj, let name): return try getattr(try eval(obj, scope), name)
+        case .getitem(let obj, let key): return try getitem(try eval(obj, scope), try eval(key, scope))
+        case .slice(let obj, let a, let b, let c): return try evalSlice(obj, a, b, c, scope)
+        case .call(let callee, let call): return try evalCall(callee, call, scope)
+        case .filter(let value, let name, let call, _): return try evalFilter(value, name, call, scope)
+        case .test(let value, let name, let call, _): return try evalTest(value, name, call, scope)
+        case .not(let x): return .bool(!PyOps.truthy(try eval(x, scope)))
+        case .negate(let x): return try negate(try eval(x, scope))
+        case .plus(let x): return try plus(try eval(x, scope))
+        case .binary(let op, let a, let b): return try evalBinary(op, a, b, scope)
+        case .and(let a, let b): return try evalAnd(a, b, scope)
+        case .or(let a, let b): return try evalOr(a, b, scope)
+        case .compare(let first, let ops): return try evalCompare(first, ops, scope)
+        case .concat(let parts): return try evalConcat(parts, scope)
         case .conditional(let test, let then, let otherwise, let line):
-            if PyOps.truthy(try eval(test, scope)) { return try eval(then, scope) }
-            if let otherwise { return try eval(otherwise, scope) }
-            return .undefined(
-                hint: "the inline if-expression on line \(line) evaluated to false and no else section was defined.")
+            return try evalConditional(test, then, otherwise, line, scope)
         }
+    }
+
+    private func lookup(_ n: String, _ scope: Scope) throws(ChatTemplateError) -> JinjaValue {
+        if foldingConstants { throw .runtime("not constant") }
+        if let v = scope.lookup(n) { return v }
+        if let g = Builtins.globals[n] { return g }
+        return .undefined(hint: "'\(n)' is undefined")
+    }
+
+    private func evalAll(_ items: [Expr], _ scope: Scope) throws(ChatTemplateError) -> [JinjaValue] {
+        var out: [JinjaValue] = []
+        out.reserveCapacity(items.count)
+        for i in items { out.append(try eval(i, scope)) }
+        return out
+    }
+
+    private func evalDict(_ pairs: [(Expr, Expr)], _ scope: Scope) throws(ChatTemplateError) -> JinjaValue {
+        var o = JinjaObject()
+        for (k, v) in pairs {
+            let key = try eval(k, scope)
+            guard case .string(let ks) = key else {
+                if case .undefined(let h) = key { throw PyOps.undefinedError(h) }
+                throw .runtime("dict keys other than strings are not supported (got \(PyOps.typeName(key)))")
+            }
+            o[ks] = try eval(v, scope)
+        }
+        return .object(o)
+    }
+
+    private func sliceIndex(_ x: Expr?, _ scope: Scope) throws(ChatTemplateError) -> Int? {
+        guard let x else { return nil }
+        let v = try eval(x, scope)
+        if case .none = v { return nil }
+        guard let i = PyOps.integer(v) else {
+            if case .undefined(let h) = v { throw PyOps.undefinedError(h) }
+            throw .runtime("slice indices must be integers or None or have an __index__ method")
+        }
+        return i
+    }
+
+    private func evalSlice(_ obj: Expr, _ a: Expr?, _ b: Expr?, _ c: Expr?, _ scope: Scope)
+        throws(ChatTemplateError) -> JinjaValue
+    {
+        let target = try eval(obj, scope)
+        let (i, j, k) = (try sliceIndex(a, scope), try sliceIndex(b, scope), try sliceIndex(c, scope))
+        if foldingConstants {
+            switch target {
+            case .array, .tuple, .string, .undefined: break
+            default:
+                func text(_ v: Int?) -> String { v.map(String.init) ?? "None" }
+                return .undefined(hint: "\(PyOps.objectTypeRepr(target)) has no element slice(\(text(i)), \(text(j)), \(text(k)))")
+            }
+        }
+        return try slice(target, i, j, k)
+    }
+
+    private func evalCall(_ callee: Expr, _ call: Call, _ scope: Scope) throws(ChatTemplateError) -> JinjaValue {
+        if foldingConstants { throw .runtime("not constant") }
+        let args = try arguments(call, scope)
+        return try callValue(try eval(callee, scope), args)
+    }
+
+    /// Filters that take Jinja's render context, which its optimizer never folds.
+    static let contextFilters: Set<String> = ["map", "select", "reject", "selectattr", "rejectattr"]
+
+    private func evalFilter(_ value: Expr, _ name: String, _ call: Call, _ scope: Scope) throws(ChatTemplateError)
+        -> JinjaValue
+    {
+        if foldingConstants && Self.contextFilters.contains(name) { throw .runtime("not constant") }
+        let v = try eval(value, scope)
+        return try applyFilter(name, v, try arguments(call, scope))
+    }
+
+    private func evalTest(_ value: Expr, _ name: String, _ call: Call, _ scope: Scope) throws(ChatTemplateError)
+        -> JinjaValue
+    {
+        let v = try eval(value, scope)
+        return .bool(try applyTest(name, v, try arguments(call, scope)))
+    }
+
+    private func negate(_ v: JinjaValue) throws(ChatTemplateError) -> JinjaValue {
+        switch v {
+        case .int(let i):
+            if i == .min { throw PyOps.overflow() }
+            return .int(-i)
+        case .double(let d): return .double(-d)
+        case .bool(let b): return .int(b ? -1 : 0)
+        case .undefined(let h): throw PyOps.undefinedError(h)
+        default: throw .runtime("bad operand type for unary -: '\(PyOps.typeName(v))'")
+        }
+    }
+
+    private func plus(_ v: JinjaValue) throws(ChatTemplateError) -> JinjaValue {
+        switch v {
+        case .int, .double: return v
+        case .bool(let b): return .int(b ? 1 : 0)
+        case .undefined(let h): throw PyOps.undefinedError(h)
+        default: throw .runtime("bad operand type for unary +: '\(PyOps.typeName(v))'")
+        }
+    }
+
+    private func evalBinary(_ op: String, _ a: Expr, _ b: Expr, _ scope: Scope) throws(ChatTemplateError) -> JinjaValue {
+        let l = try eval(a, scope)
+        let r = try eval(b, scope)
+        return try PyOps.arithmetic(op, l, r, limit: limits.maxOutputBytes)
+    }
+
+    private func evalAnd(_ a: Expr, _ b: Expr, _ scope: Scope) throws(ChatTemplateError) -> JinjaValue {
+        let l = try eval(a, scope)
+        return PyOps.truthy(l) ? try eval(b, scope) : l
+    }
+
+    private func evalOr(_ a: Expr, _ b: Expr, _ scope: Scope) throws(ChatTemplateError) -> JinjaValue {
+        let l = try eval(a, scope)
+        return PyOps.truthy(l) ? l : try eval(b, scope)
+    }
+
+    private func evalCompare(_ first: Expr, _ ops: [(String, Expr)], _ scope: Scope) throws(ChatTemplateError)
+        -> JinjaValue
+    {
+        var left = try eval(first, scope)
+        for (op, rhs) in ops {
+            let right = try eval(rhs, scope)
+            if !(try compare(op, left, right)) { return .bool(false) }
+            left = right
+        }
+        return .bool(true)
+    }
+
+    private func evalConcat(_ parts: [Expr], _ scope: Scope) throws(ChatTemplateError) -> JinjaValue {
+        var s = ""
+        for p in parts {
+            s += PyFormat.str(try eval(p, scope))
+            if s.utf8.count > limits.maxOutputBytes { throw PyOps.sizeError(limits.maxOutputBytes) }
+        }
+        return .string(s)
+    }
+
+    private func evalConditional(_ test: Expr, _ then: Expr, _ otherwise: Expr?, _ line: Int, _ scope: Scope)
+        throws(ChatTemplateError) -> JinjaValue
+    {
+        if PyOps.truthy(try eval(test, scope)) { return try eval(then, scope) }
+        if let otherwise { return try eval(otherwise, scope) }
+        if foldingConstants { throw .runtime("not constant") }
+        return .undefined(
+            hint: "the inline if-expression on line \(line) evaluated to false and no else section was defined.")
     }
 
     func compare(_ op: String, _ a: JinjaValue, _ b: JinjaValue) throws(ChatTemplateError) -> Bool {
@@ -459,9 +571,11 @@ final class Renderer {
                 return .string(lo < hi ? PyString.make(u[lo ..< hi]) : "")
             }
             return .string(PyString.make(try PyString.sliceIndexes(count: u.count, start: a, stop: b, step: c).map { u[$0] }))
+        case .object:
+            throw .runtime("unhashable type: 'slice'")
         default:
-            func text(_ v: Int?) -> String { v.map(String.init) ?? "None" }
-            return .undefined(hint: "\(PyOps.objectTypeRepr(obj)) has no element slice(\(text(a)), \(text(b)), \(text(c)))")
+            // Jinja compiles slices to plain Python subscripts (they bypass the sandbox's getitem).
+            throw .runtime("'\(PyOps.typeName(obj))' object is not subscriptable")
         }
     }
 
