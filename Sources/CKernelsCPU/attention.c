@@ -42,18 +42,6 @@ const float *ferry_cpu_kv_row_(const void *cache, int kv_type, int64_t slot, int
 
 // MARK: - Paged attention
 
-/// Dot product with eight independent accumulators, so it vectorizes without -ffast-math.
-static inline float dot(const float *a, const float *b, int64_t n) {
-    float acc[8] = {0};
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        for (int j = 0; j < 8; j++) acc[j] += a[i + j] * b[i + j];
-    }
-    float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    for (; i < n; i++) sum += a[i] * b[i];
-    return sum;
-}
-
 typedef struct {
     const float *q;
     float *out;
@@ -68,58 +56,64 @@ typedef struct {
     float *scratch;  // [threads, group, max_context], allocated by the caller
 } attention_task;
 
-/// One work item: query row `t`, kv head `g`, and the group of query heads that read it.
-static void attend(const attention_task *task, int64_t t, int64_t g, float *scores) {
-    const ferry_cpu_attention_batch *batch = task->batch;
-    const int64_t s = task->token_seq[t];
-    const int64_t q_len = batch->query_start_loc[s + 1] - batch->query_start_loc[s];
-    const int64_t context = batch->context_lens[s];
-    const int64_t position = context - q_len + (t - batch->query_start_loc[s]);
-    const int64_t lo = task->sliding_window > 0 && position - task->sliding_window + 1 > 0
-        ? position - task->sliding_window + 1 : 0;
-    const int64_t span = position - lo + 1;
-    const int64_t hd = task->head_dim, nkv = task->num_kv_heads;
-    const int64_t group = task->num_heads / nkv;
-    const int32_t *blocks = batch->block_tables + s * batch->max_blocks_per_seq;
-    const int64_t bs = batch->block_size;
-    float row_buffer[1024];  // one K or V row converted from float16; head_dim ≤ 1024 is checked by the caller
+/// The per-row attention kernels, one per cache element type. The loops are plain C over restrict pointers;
+/// FERRY_HOT compiles them for AVX2/FMA/F16C next to the baseline, so float16 rows convert with vcvtph2ps inline.
+#define ATTEND_FUNCTION(NAME, ELEMENT)                                                                            \
+    FERRY_HOT static void NAME(const attention_task *task, int64_t t, int64_t g, float *restrict scores) {       \
+        const ferry_cpu_attention_batch *batch = task->batch;                                                     \
+        const int64_t s = task->token_seq[t];                                                                     \
+        const int64_t q_len = batch->query_start_loc[s + 1] - batch->query_start_loc[s];                           \
+        const int64_t position = batch->context_lens[s] - q_len + (t - batch->query_start_loc[s]);                 \
+        const int64_t lo = task->sliding_window > 0 && position - task->sliding_window + 1 > 0                    \
+            ? position - task->sliding_window + 1 : 0;                                                            \
+        const int64_t span = position - lo + 1;                                                                   \
+        const int64_t hd = task->head_dim, nkv = task->num_kv_heads, group = task->num_heads / nkv;               \
+        const int32_t *blocks = batch->block_tables + s * batch->max_blocks_per_seq;                               \
+        const int64_t bs = batch->block_size;                                                                     \
+        const ELEMENT *restrict k_cache = task->k_cache;                                                          \
+        const ELEMENT *restrict v_cache = task->v_cache;                                                          \
+        /* Scores: scores[qi * span + j] = q_h · k_{lo + j} · scale, eight accumulators per dot. */               \
+        for (int64_t j = 0; j < span; j++) {                                                                      \
+            const int64_t p = lo + j;                                                                             \
+            const ELEMENT *restrict k = k_cache + (((int64_t)blocks[p / bs] * bs + p % bs) * nkv + g) * hd;        \
+            for (int64_t qi = 0; qi < group; qi++) {                                                              \
+                const float *restrict q = task->q + (t * task->num_heads + g * group + qi) * hd;                  \
+                float acc[8] = {0};                                                                               \
+                for (int64_t d = 0; d + 8 <= hd; d += 8) {                                                        \
+                    for (int e = 0; e < 8; e++) acc[e] += q[d + e] * (float)k[d + e];                             \
+                }                                                                                                 \
+                float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));    \
+                for (int64_t d = hd / 8 * 8; d < hd; d++) sum += q[d] * (float)k[d];                              \
+                scores[qi * span + j] = sum * task->scale;                                                        \
+            }                                                                                                     \
+        }                                                                                                         \
+        for (int64_t qi = 0; qi < group; qi++) {                                                                  \
+            float *restrict row = scores + qi * span;                                                             \
+            float maximum = row[0];                                                                               \
+            for (int64_t j = 1; j < span; j++) maximum = row[j] > maximum ? row[j] : maximum;                     \
+            float sum = 0.0f;                                                                                     \
+            for (int64_t j = 0; j < span; j++) {                                                                  \
+                row[j] = ferry_expf(row[j] - maximum);                                                            \
+                sum += row[j];                                                                                    \
+            }                                                                                                     \
+            const float inverse = 1.0f / sum;                                                                     \
+            for (int64_t j = 0; j < span; j++) row[j] *= inverse;                                                 \
+            memset(task->out + (t * task->num_heads + g * group + qi) * hd, 0, (size_t)hd * sizeof(float));       \
+        }                                                                                                         \
+        /* Weighted sum of values, each value row read once for the whole group. */                              \
+        for (int64_t j = 0; j < span; j++) {                                                                      \
+            const int64_t p = lo + j;                                                                             \
+            const ELEMENT *restrict v = v_cache + (((int64_t)blocks[p / bs] * bs + p % bs) * nkv + g) * hd;        \
+            for (int64_t qi = 0; qi < group; qi++) {                                                              \
+                const float weight = scores[qi * span + j];                                                       \
+                float *restrict o = task->out + (t * task->num_heads + g * group + qi) * hd;                      \
+                for (int64_t d = 0; d < hd; d++) o[d] += weight * (float)v[d];                                    \
+            }                                                                                                     \
+        }                                                                                                         \
+    }
 
-    // Scores: scores[qi * span + j] = q_h · k_{lo + j} · scale.
-    for (int64_t j = 0; j < span; j++) {
-        const int64_t p = lo + j;
-        const int64_t slot = (int64_t)blocks[p / bs] * bs + p % bs;
-        const float *k = ferry_cpu_kv_row_(task->k_cache, task->kv_type, slot, g, nkv, hd, row_buffer);
-        for (int64_t qi = 0; qi < group; qi++) {
-            const float *q = task->q + (t * task->num_heads + g * group + qi) * hd;
-            scores[qi * span + j] = dot(q, k, hd) * task->scale;
-        }
-    }
-    for (int64_t qi = 0; qi < group; qi++) {
-        float *row = scores + qi * span;
-        float maximum = row[0];
-        for (int64_t j = 1; j < span; j++) maximum = row[j] > maximum ? row[j] : maximum;
-        float sum = 0.0f;
-        for (int64_t j = 0; j < span; j++) {
-            row[j] = ferry_expf(row[j] - maximum);
-            sum += row[j];
-        }
-        const float inverse = 1.0f / sum;
-        for (int64_t j = 0; j < span; j++) row[j] *= inverse;
-        float *o = task->out + (t * task->num_heads + g * group + qi) * hd;
-        memset(o, 0, (size_t)hd * sizeof(float));
-    }
-    // Weighted sum of values, each value row read once for the whole group.
-    for (int64_t j = 0; j < span; j++) {
-        const int64_t p = lo + j;
-        const int64_t slot = (int64_t)blocks[p / bs] * bs + p % bs;
-        const float *v = ferry_cpu_kv_row_(task->v_cache, task->kv_type, slot, g, nkv, hd, row_buffer);
-        for (int64_t qi = 0; qi < group; qi++) {
-            const float weight = scores[qi * span + j];
-            float *o = task->out + (t * task->num_heads + g * group + qi) * hd;
-            for (int64_t d = 0; d < hd; d++) o[d] += weight * v[d];
-        }
-    }
-}
+ATTEND_FUNCTION(attend_f32, float)
+ATTEND_FUNCTION(attend_f16, _Float16)
 
 static void attention_worker(void *context, int thread_index, int num_threads) {
     const attention_task *task = context;
@@ -131,7 +125,11 @@ static void attention_worker(void *context, int thread_index, int num_threads) {
     float *scores = task->scratch + (int64_t)thread_index * group * task->max_context;
     for (int64_t item = begin; item < end; item++) {
         if (task->token_seq[item / task->num_kv_heads] < 0) continue;  // done by the prefill path
-        attend(task, item / task->num_kv_heads, item % task->num_kv_heads, scores);
+        if (task->kv_type == FERRY_CPU_KV_F16) {
+            attend_f16(task, item / task->num_kv_heads, item % task->num_kv_heads, scores);
+        } else {
+            attend_f32(task, item / task->num_kv_heads, item % task->num_kv_heads, scores);
+        }
     }
 }
 

@@ -7,11 +7,20 @@
 #include <stdint.h>
 #include <string.h>
 
+/// Hot loops compiled twice, for x86-64-v3 (AVX2, FMA, F16C) and the baseline, chosen at load time (ifunc).
+#if defined(__x86_64__) && defined(__linux__)
+#define FERRY_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define FERRY_HOT
+#endif
+
 /// e^x with a relative error below 2e-7 over [-87, 88]; smaller inputs give 0, larger +inf-free 2^127-ish values.
 /// Cephes' method: x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-6 polynomial, 2^n through the exponent bits.
 static inline float ferry_expf(float x) {
     x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-    const float n = __builtin_roundevenf(x * 1.44269504088896341f);
+    // Round to nearest with the 1.5·2^23 trick (exact for |v| < 2^22): vectorizes on every target, where
+    // roundevenf becomes a libm call without SSE4.1.
+    const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     float r = x - n * 0.693359375f;
     r = r + n * 2.12194440e-4f;
     float p = 1.9875691500e-4f;

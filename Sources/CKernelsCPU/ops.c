@@ -8,12 +8,18 @@
 
 // MARK: - Normalization
 
-void ferry_cpu_rmsnorm(const float *x, const float *weight, float *out, int64_t rows, int64_t dim, float eps) {
+FERRY_HOT void ferry_cpu_rmsnorm(const float *x, const float *weight, float *out, int64_t rows, int64_t dim,
+                                float eps) {
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * dim;
         float *outr = out + r * dim;
-        float sum = 0.0f;
-        for (int64_t i = 0; i < dim; i++) sum += xr[i] * xr[i];
+        float acc[8] = {0};
+        int64_t i = 0;
+        for (; i + 8 <= dim; i += 8) {
+            for (int e = 0; e < 8; e++) acc[e] += xr[i + e] * xr[i + e];
+        }
+        float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; i < dim; i++) sum += xr[i] * xr[i];
         const float scale = 1.0f / sqrtf(sum / (float)dim + eps);
         for (int64_t i = 0; i < dim; i++) outr[i] = xr[i] * scale * weight[i];
     }
@@ -58,11 +64,15 @@ void ferry_cpu_silu_mul(const float *gate_up, float *out, int64_t num_tokens, in
     }
 }
 
-void ferry_cpu_silu_mul_split(const float *gate, const float *up, float *out, int64_t count) {
-    for (int64_t i = 0; i < count; i++) out[i] = silu(gate[i]) * up[i];
+FERRY_HOT void ferry_cpu_silu_mul_split(const float *gate, const float *restrict up, float *out, int64_t count) {
+    // out may be gate: each element is read before it is written, so no restrict on those two.
+    for (int64_t i = 0; i < count; i++) {
+        const float g = gate[i];
+        out[i] = g / (1.0f + ferry_expf(-g)) * up[i];
+    }
 }
 
-void ferry_cpu_add(float *x, const float *y, int64_t count) {
+FERRY_HOT void ferry_cpu_add(float *restrict x, const float *restrict y, int64_t count) {
     for (int64_t i = 0; i < count; i++) x[i] += y[i];
 }
 
