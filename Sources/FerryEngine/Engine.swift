@@ -130,7 +130,8 @@ public final class Engine: @unchecked Sendable {
                 let now = Self.now()
                 let request = Request(requestId: generation.requestId, promptTokenIds: generation.promptTokenIds,
                                       samplingParameters: generation.samplingParameters,
-                                      maxTokens: generation.maxTokens, eosTokenIds: [], arrivalTime: now)
+                                      maxTokens: generation.maxTokens, eosTokenIds: generation.eosTokenIds,
+                                      arrivalTime: now)
                 do {
                     try scheduler.addRequest(request)
                     sinks[generation.requestId] = sink

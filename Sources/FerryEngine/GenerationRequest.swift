@@ -8,6 +8,9 @@ public struct GenerationRequest: Sendable {
     public var samplingParameters: SamplingParameters
     /// Most tokens to generate (≥ 1).
     public var maxTokens: Int
+    /// End-of-sequence tokens: they stop the request unless `samplingParameters.ignoreEos` (and report no stop
+    /// reason, unlike `stopTokenIds`).
+    public var eosTokenIds: Set<Int> = []
     /// When the request reached the server (monotonic seconds, as `Engine.now()`); nil: when submitted.
     public var arrivalTime: Double?
 

@@ -95,6 +95,7 @@ def test_chat_answers_like_the_reference(smol):
     assert chat.choices[0].message.role == "assistant"
     assert chat.choices[0].message.content == answer
     assert chat.choices[0].finish_reason == "stop"
+    assert chat.choices[0].model_extra["stop_reason"] is None  # EOS, not a stop token
     assert chat.usage.prompt_tokens == len(case["prompt_ids"])
 
 

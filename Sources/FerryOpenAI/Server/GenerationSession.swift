@@ -80,10 +80,10 @@ final class GenerationSession: @unchecked Sendable {
                 sampling.ignoreEos = parameters.ignoreEos
                 sampling.minTokens = parameters.minTokens
                 if let seed = sampling.seed { sampling.seed = seed &+ UInt64(sample) }  // n choices differ
-                if !parameters.ignoreEos { sampling.stopTokenIds.formUnion(model.eosTokenIds) }
-                let request = GenerationRequest(requestId: choices[index].engineRequestId,
+                var request = GenerationRequest(requestId: choices[index].engineRequestId,
                                                 promptTokenIds: prompt.tokenIds, samplingParameters: sampling,
                                                 maxTokens: max(1, prompt.maxTokens), arrivalTime: arrivalTime)
+                request.eosTokenIds = model.eosTokenIds
                 if prompt.maxTokens == 0 {  // echo with max_tokens 0: nothing to generate
                     queue.async { self.handle(index, .finished(.length, stopReason: nil, metrics: nil)) }
                     continue
