@@ -27,21 +27,26 @@ FERRY_HOT void ferry_cpu_rmsnorm(const float *x, const float *weight, float *out
 
 // MARK: - Rotary embedding
 
-void ferry_cpu_rope(float *x, const int32_t *positions, const float *inv_freq, int64_t num_tokens,
-                    int64_t num_heads, int64_t head_dim, int64_t rotary_dim) {
-    const int64_t half = rotary_dim / 2;
-    float cosines[512], sines[512];  // rotary_dim / 2 ≤ 512 (head_dim ≤ 1024)
-    if (half > 512) return;
+void ferry_cpu_rope_table(const int32_t *positions, const float *inv_freq, int64_t num_tokens, int64_t half,
+                          float *table) {
     for (int64_t t = 0; t < num_tokens; t++) {
-        const float position = (float)positions[t];
+        float *row = table + t * 2 * half;
         for (int64_t i = 0; i < half; i++) {
             // Angles in double: float32 loses digits for positions in the thousands.
-            const double angle = (double)position * (double)inv_freq[i];
-            cosines[i] = (float)cos(angle);
-            sines[i] = (float)sin(angle);
+            const double angle = (double)positions[t] * (double)inv_freq[i];
+            row[i] = (float)cos(angle);
+            row[half + i] = (float)sin(angle);
         }
+    }
+}
+
+FERRY_HOT void ferry_cpu_rope(float *x, const float *table, int64_t num_tokens, int64_t num_heads, int64_t head_dim,
+                              int64_t half) {
+    for (int64_t t = 0; t < num_tokens; t++) {
+        const float *restrict cosines = table + t * 2 * half;
+        const float *restrict sines = cosines + half;
         for (int64_t h = 0; h < num_heads; h++) {
-            float *v = x + (t * num_heads + h) * head_dim;
+            float *restrict v = x + (t * num_heads + h) * head_dim;
             for (int64_t i = 0; i < half; i++) {
                 const float a = v[i], b = v[i + half];
                 v[i] = a * cosines[i] - b * sines[i];

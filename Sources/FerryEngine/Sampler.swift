@@ -32,6 +32,14 @@ public enum Sampler {
     public static func sample(logits: ArraySlice<Float>, parameters: SamplingParameters, promptTokenIds: [Int],
                               outputTokenIds: [Int], generator: inout RandomGenerator) -> SampledToken
     {
+        if parameters.isGreedy, parameters.logitBias.isEmpty, parameters.repetitionPenalty == 1,
+           parameters.frequencyPenalty == 0, parameters.presencePenalty == 0, parameters.logprobs == nil
+        {
+            // The common greedy case: no copy of the row, one pass.
+            var best = logits.startIndex
+            for i in logits.indices where logits[i] > logits[best] { best = i }
+            return SampledToken(id: best - logits.startIndex, logprob: 0, topLogprobs: [])
+        }
         let raw = Array(logits)
         var scores = raw
         applyBiasAndPenalties(&scores, parameters: parameters, promptTokenIds: promptTokenIds,

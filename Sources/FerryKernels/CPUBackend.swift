@@ -98,9 +98,16 @@ public final class CPUBackend: ComputeBackend, @unchecked Sendable {
         ferry_cpu_add_bias(x.pointer, bias.pointer, Int64(x.count / bias.count), Int64(bias.count))
     }
 
-    public func rope(_ x: Tensor, positions: [Int32], inverseFrequencies: [Float], numHeads: Int, headDim: Int) {
-        ferry_cpu_rope(x.pointer, positions, inverseFrequencies, Int64(positions.count), Int64(numHeads),
-                       Int64(headDim), Int64(inverseFrequencies.count * 2))
+    public func rotaryTable(positions: [Int32], inverseFrequencies: [Float]) throws(KernelError) -> Tensor {
+        let table = try allocate([positions.count, 2 * inverseFrequencies.count])
+        ferry_cpu_rope_table(positions, inverseFrequencies, Int64(positions.count), Int64(inverseFrequencies.count),
+                             table.pointer)
+        return table
+    }
+
+    public func rope(_ x: Tensor, table: Tensor, numHeads: Int, headDim: Int) {
+        ferry_cpu_rope(x.pointer, table.pointer, Int64(table.rows), Int64(numHeads), Int64(headDim),
+                       Int64(table.columns / 2))
     }
 
     public func siluMul(gate: Tensor, up: Tensor, into out: Tensor) {

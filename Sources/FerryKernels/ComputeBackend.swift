@@ -37,8 +37,12 @@ public protocol ComputeBackend: AnyObject, Sendable {
     /// x[t] += bias for every row t.
     func addBias(_ x: Tensor, _ bias: Tensor)
 
-    /// Rotary embedding in place. x: [numTokens, numHeads, headDim]; positions: [numTokens].
-    func rope(_ x: Tensor, positions: [Int32], inverseFrequencies: [Float], numHeads: Int, headDim: Int)
+    /// The cosines and sines of one step's positions, computed once and used by every layer.
+    /// Shape: [numTokens, 2 · inverseFrequencies.count].
+    func rotaryTable(positions: [Int32], inverseFrequencies: [Float]) throws(KernelError) -> Tensor
+
+    /// Rotary embedding in place from `rotaryTable`. x: [numTokens, numHeads, headDim].
+    func rope(_ x: Tensor, table: Tensor, numHeads: Int, headDim: Int)
 
     /// out = silu(gate) ⊙ up, all [numTokens, intermediateSize]; out may be gate.
     func siluMul(gate: Tensor, up: Tensor, into out: Tensor)

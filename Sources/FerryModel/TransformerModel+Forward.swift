@@ -29,6 +29,8 @@ extension TransformerModel {
         let slidingWindow = c.slidingWindow
 
         try backend.embed(tokenIds: batch.tokenIds, table: weights.embedding, into: x)
+        let rotaryTable = try backend.rotaryTable(positions: batch.positions,
+                                                  inverseFrequencies: rotary.inverseFrequencies)
         for (index, layer) in weights.layers.enumerated() {
             // MARK: Attention block
             backend.rmsNorm(x, weight: layer.inputNorm, epsilon: epsilon, into: h)
@@ -42,10 +44,8 @@ extension TransformerModel {
                 backend.rmsNorm(q, weight: qNorm, epsilon: epsilon, into: q)
                 backend.rmsNorm(k, weight: kNorm, epsilon: epsilon, into: k)
             }
-            backend.rope(q, positions: batch.positions, inverseFrequencies: rotary.inverseFrequencies,
-                         numHeads: c.numAttentionHeads, headDim: c.headDim)
-            backend.rope(k, positions: batch.positions, inverseFrequencies: rotary.inverseFrequencies,
-                         numHeads: c.numKeyValueHeads, headDim: c.headDim)
+            backend.rope(q, table: rotaryTable, numHeads: c.numAttentionHeads, headDim: c.headDim)
+            backend.rope(k, table: rotaryTable, numHeads: c.numKeyValueHeads, headDim: c.headDim)
             try backend.storeKV(key: k.reshaped([n, c.numKeyValueHeads, c.headDim]),
                                 value: v.reshaped([n, c.numKeyValueHeads, c.headDim]), cache: cache, layer: index,
                                 metadata: batch.attention)

@@ -14,11 +14,16 @@ extern "C" {
 /// out[r] = x[r] / sqrt(mean(x[r]²) + eps) * weight. x, out: [rows, dim] (out may equal x); weight: [dim].
 void ferry_cpu_rmsnorm(const float *x, const float *weight, float *out, int64_t rows, int64_t dim, float eps);
 
-/// Rotary embedding in the rotate-half layout (Hugging Face Llama), in place.
-/// x: [num_tokens, num_heads, head_dim]; positions: [num_tokens]; inv_freq: [rotary_dim / 2].
-/// The first `rotary_dim` elements of each head rotate: pair (i, i + rotary_dim/2) by angle position·inv_freq[i].
-void ferry_cpu_rope(float *x, const int32_t *positions, const float *inv_freq, int64_t num_tokens,
-                    int64_t num_heads, int64_t head_dim, int64_t rotary_dim);
+/// The rotary table of one step: table[t] = cos(position_t · inv_freq[i]) for i < half, then the sines.
+/// positions: [num_tokens]; inv_freq: [half]; table: [num_tokens, 2 · half]. Angles are computed in double.
+void ferry_cpu_rope_table(const int32_t *positions, const float *inv_freq, int64_t num_tokens, int64_t half,
+                          float *table);
+
+/// Rotary embedding in the rotate-half layout (Hugging Face Llama), in place, from a table of
+/// ferry_cpu_rope_table. x: [num_tokens, num_heads, head_dim]. The first 2·half elements of each head rotate:
+/// pair (i, i + half) by the token's angle i.
+void ferry_cpu_rope(float *x, const float *table, int64_t num_tokens, int64_t num_heads, int64_t head_dim,
+                    int64_t half);
 
 /// out[t, i] = silu(gate_up[t, i]) * gate_up[t, inter + i]. gate_up: [num_tokens, 2·inter]; out: [num_tokens, inter].
 void ferry_cpu_silu_mul(const float *gate_up, float *out, int64_t num_tokens, int64_t inter);
