@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import FerryEngine
 import FerryHTTP
 
 /// Writing the response: SSE chunks as tokens come, or one JSON body at the end. On the session queue.
@@ -69,6 +70,13 @@ extension GenerationSession {
     func complete() {
         isDone = true
         defer { context.untrack(self) }
+        let totals = usage
+        context.log("info", "request finished", [
+            "request_id": responseId, "prompt_tokens": "\(totals.promptTokens)",
+            "completion_tokens": "\(totals.completionTokens)",
+            "finish_reasons": choices.map { $0.finishReason?.rawValue ?? "none" }.joined(separator: ","),
+            "duration_ms": String(Int(((Engine.now() - arrivalTime) * 1000).rounded())),
+        ])
         if choices.contains(where: { $0.finishReason == .error }) {
             fail(APIError.internalError())
             return

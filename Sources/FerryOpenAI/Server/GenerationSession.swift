@@ -36,7 +36,7 @@ final class GenerationSession: @unchecked Sendable {
     var choices: [ChoiceState] = []
     var stream: HTTPBodyStream?
     var isDone = false
-    private let arrivalTime: Double
+    let arrivalTime: Double
 
     init(context: ServingContext, model: ServingModel, kind: Kind, responseId: String, modelName: String,
          prompts: [Prompt], parameters: GenerationParameters, stream: StreamOptions?, writer: HTTPResponseWriter)
