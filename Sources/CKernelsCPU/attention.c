@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include "ferry_cpu_half.h"
+#include "ferry_cpu_quant.h"
 #include "ferry_cpu_math.h"
 #include <stdlib.h>
 #include <string.h>
@@ -115,8 +116,38 @@ typedef struct {
 ATTEND_FUNCTION(attend_f32, float)
 ATTEND_FUNCTION(attend_f16, _Float16)
 
+/// The float16 item through the intrinsics kernel.
+static void attend_f16_fast(const attention_task *task, int64_t t, int64_t g, float *scores) {
+    const ferry_cpu_attention_batch *batch = task->batch;
+    const int64_t s = task->token_seq[t];
+    const int64_t q_len = batch->query_start_loc[s + 1] - batch->query_start_loc[s];
+    const int64_t position = batch->context_lens[s] - q_len + (t - batch->query_start_loc[s]);
+    const int64_t lo = task->sliding_window > 0 && position - task->sliding_window + 1 > 0
+        ? position - task->sliding_window + 1 : 0;
+    const int64_t group = task->num_heads / task->num_kv_heads, hd = task->head_dim;
+    ferry_cpu_attend_args args = {
+        .k_cache = task->k_cache, .v_cache = task->v_cache,
+        .blocks = batch->block_tables + s * batch->max_blocks_per_seq, .lo = lo, .span = position - lo + 1,
+        .group = group, .head_dim = hd, .block_size = batch->block_size, .num_kv_heads = task->num_kv_heads,
+        .kv_head = g, .scale = task->scale, .scores = scores,
+    };
+    for (int64_t qi = 0; qi < group; qi++) {
+        args.q[qi] = task->q + (t * task->num_heads + g * group + qi) * hd;
+        args.out[qi] = task->out + (t * task->num_heads + g * group + qi) * hd;
+    }
+#if defined(__x86_64__)
+    ferry_cpu_attend_f16_avx2_(&args);
+#endif
+}
+
 static void attention_worker(void *context, int thread_index, int num_threads) {
     const attention_task *task = context;
+#if defined(__x86_64__)
+    const int fast_f16 = ferry_cpu_simd_level() >= FERRY_CPU_SIMD_AVX2 && task->head_dim % 8 == 0 &&
+                         task->num_heads / task->num_kv_heads <= 8;
+#else
+    const int fast_f16 = 0;
+#endif
     const int64_t items = task->num_tokens * task->num_kv_heads;
     int64_t begin, end;
     ferry_cpu_split_range(items, 1, thread_index, num_threads, &begin, &end);
@@ -125,7 +156,9 @@ static void attention_worker(void *context, int thread_index, int num_threads) {
     float *scores = task->scratch + (int64_t)thread_index * group * task->max_context;
     for (int64_t item = begin; item < end; item++) {
         if (task->token_seq[item / task->num_kv_heads] < 0) continue;  // done by the prefill path
-        if (task->kv_type == FERRY_CPU_KV_F16) {
+        if (task->kv_type == FERRY_CPU_KV_F16 && fast_f16) {
+            attend_f16_fast(task, item / task->num_kv_heads, item % task->num_kv_heads, scores);
+        } else if (task->kv_type == FERRY_CPU_KV_F16) {
             attend_f16(task, item / task->num_kv_heads, item % task->num_kv_heads, scores);
         } else {
             attend_f32(task, item / task->num_kv_heads, item % task->num_kv_heads, scores);

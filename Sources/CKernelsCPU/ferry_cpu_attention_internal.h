@@ -20,4 +20,18 @@ ferry_cpu_status ferry_cpu_prefill_attention_(ferry_cpu_pool *pool, const float 
 const float *ferry_cpu_kv_row_(const void *cache, int kv_type, int64_t slot, int64_t g, int64_t num_kv_heads,
                                int64_t head_dim, float *buffer);
 
+/// One (query row, kv head) work item of the per-row kernel, resolved to pointers.
+typedef struct {
+    const float *q[8];    ///< the group's query heads, head_dim floats each
+    float *out[8];        ///< their outputs
+    const void *k_cache, *v_cache;
+    const int32_t *blocks;
+    int64_t lo, span, group, head_dim, block_size, num_kv_heads, kv_head;
+    float scale;
+    float *scores;        ///< [group, span] scratch
+} ferry_cpu_attend_args;
+
+/// The float16 per-row kernel with AVX2/FMA/F16C; needs head_dim % 8 == 0 and group ≤ 8.
+void ferry_cpu_attend_f16_avx2_(const ferry_cpu_attend_args *args);
+
 #endif

@@ -12,7 +12,7 @@ extension CPUBackend {
         guard x.columns == weight.columns, out.count == numTokens * weight.rows else {
             throw .shapeMismatch("x \(x.shape) · W[\(weight.rows), \(weight.columns)]ᵀ into \(out.shape)")
         }
-        if numTokens < sgemmThreshold {
+        if numTokens < sgemmThreshold || (weight.type.isQuantized && numTokens < quantizedSgemmThreshold) {
             let status = weight.withRawPointer { w in
                 ferry_cpu_matmul(pool, weight.type.kernelType, w, Int64(weight.rows), Int64(weight.columns),
                                  x.pointer, Int64(numTokens), out.pointer)

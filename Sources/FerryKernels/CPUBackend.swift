@@ -15,6 +15,10 @@ public final class CPUBackend: ComputeBackend, @unchecked Sendable {
     /// instead of streaming rows through the integer kernel.
     public var sgemmThreshold = 32
 
+    /// The same for block-quantized weights. The integer kernels (8-bit activations, VNNI where the CPU has it)
+    /// out-run dequantize + sgemm at every batch size measured, so quantized products stay quantized.
+    public var quantizedSgemmThreshold = Int.max
+
     /// Creates a backend computing with `numThreads` threads (default: the cores available to the process).
     public init(numThreads: Int? = nil) {
         let threads = max(1, numThreads ?? CPUBackend.availableCores())
