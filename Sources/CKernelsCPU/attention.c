@@ -54,7 +54,7 @@ typedef struct {
     int64_t num_tokens, num_heads, num_kv_heads, head_dim, sliding_window;
     float scale;
     int64_t max_context;
-    float *scratch;  // [threads, group, max_context], allocated by the caller
+    float *scratch;  // per thread: scores [group, max_context] + row offsets [max_context] int64, by the caller
 } attention_task;
 
 /// The per-row attention kernels, one per cache element type. The loops are plain C over restrict pointers;
@@ -130,6 +130,7 @@ static void attend_f16_fast(const attention_task *task, int64_t t, int64_t g, fl
         .blocks = batch->block_tables + s * batch->max_blocks_per_seq, .lo = lo, .span = position - lo + 1,
         .group = group, .head_dim = hd, .block_size = batch->block_size, .num_kv_heads = task->num_kv_heads,
         .kv_head = g, .scale = task->scale, .scores = scores,
+        .row_offsets = (int64_t *)(scores + (group * task->max_context + 1) / 2 * 2),  // 8-byte aligned
     };
     for (int64_t qi = 0; qi < group; qi++) {
         args.q[qi] = task->q + (t * task->num_heads + g * group + qi) * hd;
@@ -153,7 +154,8 @@ static void attention_worker(void *context, int thread_index, int num_threads) {
     ferry_cpu_split_range(items, 1, thread_index, num_threads, &begin, &end);
     if (begin >= end) return;
     const int64_t group = task->num_heads / task->num_kv_heads;
-    float *scores = task->scratch + (int64_t)thread_index * group * task->max_context;
+    // Per thread: scores [group, max_context] then row offsets [max_context] (int64, two floats each).
+    float *scores = task->scratch + (int64_t)thread_index * ((group + 2) * task->max_context + 2);
     for (int64_t item = begin; item < end; item++) {
         if (task->token_seq[item / task->num_kv_heads] < 0) continue;  // done by the prefill path
         if (task->kv_type == FERRY_CPU_KV_F16 && fast_f16) {
@@ -201,7 +203,7 @@ ferry_cpu_status ferry_cpu_paged_attention(ferry_cpu_pool *pool, const float *q,
         if (context > max_context) max_context = context;
     }
     const int64_t threads = pool ? ferry_cpu_pool_size(pool) : 1;
-    float *scratch = malloc((size_t)(threads * (num_heads / num_kv_heads) * max_context) * sizeof(float));
+    float *scratch = malloc((size_t)(threads * ((num_heads / num_kv_heads + 2) * max_context + 2)) * sizeof(float));
     if (!scratch) {
         free(token_seq);
         return FERRY_CPU_ERR_OUT_OF_MEMORY;

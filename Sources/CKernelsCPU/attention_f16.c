@@ -21,10 +21,18 @@ void ferry_cpu_attend_f16_avx2_(const ferry_cpu_attend_args *args) {
     const int64_t bs = args->block_size, nkv = args->num_kv_heads, g = args->kv_head;
     const uint16_t *k_cache = args->k_cache, *v_cache = args->v_cache;
     float *scores = args->scores;
+    // Row offsets of the span's positions, walked block by block (no division per position).
+    int64_t *rows = args->row_offsets;
+    for (int64_t j = 0, p = args->lo; j < span;) {
+        const int64_t block = args->blocks[p / bs], offset = p % bs;
+        const int64_t run = bs - offset < span - j ? bs - offset : span - j;
+        for (int64_t r = 0; r < run; r++) rows[j + r] = ((block * bs + offset + r) * nkv + g) * hd;
+        j += run;
+        p += run;
+    }
     // Scores: one pass over the keys, each converted once and dotted with every query of the group.
     for (int64_t j = 0; j < span; j++) {
-        const int64_t p = args->lo + j;
-        const uint16_t *k = k_cache + (((int64_t)args->blocks[p / bs] * bs + p % bs) * nkv + g) * hd;
+        const uint16_t *k = k_cache + rows[j];
         __m256 acc[8];
         for (int64_t qi = 0; qi < group; qi++) acc[qi] = _mm256_setzero_ps();
         for (int64_t d = 0; d < hd; d += 8) {
@@ -53,8 +61,7 @@ void ferry_cpu_attend_f16_avx2_(const ferry_cpu_attend_args *args) {
         __m256 out[8];
         for (int64_t qi = 0; qi < group; qi++) out[qi] = _mm256_setzero_ps();
         for (int64_t j = 0; j < span; j++) {
-            const int64_t p = args->lo + j;
-            const uint16_t *v = v_cache + (((int64_t)args->blocks[p / bs] * bs + p % bs) * nkv + g) * hd;
+            const uint16_t *v = v_cache + rows[j];
             const __m256 vv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + d)));
             for (int64_t qi = 0; qi < group; qi++) {
                 out[qi] = _mm256_fmadd_ps(_mm256_set1_ps(scores[qi * span + j]), vv, out[qi]);

@@ -29,6 +29,7 @@ typedef struct {
     int64_t lo, span, group, head_dim, block_size, num_kv_heads, kv_head;
     float scale;
     float *scores;        ///< [group, span] scratch
+    int64_t *row_offsets; ///< [span] scratch: element offset of each position's row in the cache
 } ferry_cpu_attend_args;
 
 /// The float16 per-row kernel with AVX2/FMA/F16C; needs head_dim % 8 == 0 and group ≤ 8.
