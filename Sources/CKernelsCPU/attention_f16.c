@@ -15,9 +15,11 @@ __attribute__((target("avx2,fma,f16c"))) static inline float horizontal_sum(__m2
     return _mm_cvtss_f32(sum);
 }
 
-__attribute__((target("avx2,fma,f16c")))
-void ferry_cpu_attend_f16_avx2_(const ferry_cpu_attend_args *args) {
-    const int64_t hd = args->head_dim, group = args->group, span = args->span;
+/// The kernel body for a compile-time `group`, so its accumulators live in registers (with a run-time count they
+/// spill to the stack and every FMA waits on a store).
+__attribute__((target("avx2,fma,f16c"), always_inline))
+static inline void attend(const ferry_cpu_attend_args *args, const int64_t group) {
+    const int64_t hd = args->head_dim, span = args->span;
     const int64_t bs = args->block_size, nkv = args->num_kv_heads, g = args->kv_head;
     const uint16_t *k_cache = args->k_cache, *v_cache = args->v_cache;
     float *scores = args->scores;
@@ -68,6 +70,19 @@ void ferry_cpu_attend_f16_avx2_(const ferry_cpu_attend_args *args) {
             }
         }
         for (int64_t qi = 0; qi < group; qi++) _mm256_storeu_ps(args->out[qi] + d, out[qi]);
+    }
+}
+__attribute__((target("avx2,fma,f16c")))
+void ferry_cpu_attend_f16_avx2_(const ferry_cpu_attend_args *args) {
+    switch (args->group) {
+    case 1: attend(args, 1); break;
+    case 2: attend(args, 2); break;
+    case 3: attend(args, 3); break;
+    case 4: attend(args, 4); break;
+    case 5: attend(args, 5); break;
+    case 6: attend(args, 6); break;
+    case 7: attend(args, 7); break;
+    default: attend(args, 8); break;
     }
 }
 #endif
