@@ -112,14 +112,14 @@ final class ServerRuntime: @unchecked Sendable {
         }
         if second {
             logger.warning("second signal: exiting now")
-            exit(0)
+            Self.exitNow(0)
         }
         guard let timeout = options.drainTimeout else {
             logger.info("shutting down (immediate): aborting \(context.numSessions) requests")
             context.phase = .draining
             context.abortAll()
             Thread.sleep(forTimeInterval: 0.05)  // let the aborts reach their clients
-            exit(0)
+            Self.exitNow(0)
         }
         // The drain waits on its own thread, so a second signal is still heard.
         let drainer = Thread { [self] in drain(timeout: timeout) }
@@ -143,7 +143,17 @@ final class ServerRuntime: @unchecked Sendable {
         server.closeIdleConnections()
         Thread.sleep(forTimeInterval: 0.05)  // the last bytes leave
         logger.info("drained: exiting")
-        exit(0)
+        Self.exitNow(0)
+    }
+}
+
+extension ServerRuntime {
+    /// Ends the process without running atexit handlers or static destructors (the engine and pool threads are
+    /// still running; nothing is left to save), after flushing what was logged (the log handler writes through
+    /// FileHandle, unbuffered).
+    static func exitNow(_ code: Int32) -> Never {
+        fflush(nil)  // every open output stream
+        _exit(code)
     }
 }
 
