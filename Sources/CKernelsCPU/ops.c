@@ -137,3 +137,52 @@ void ferry_cpu_bf16_to_f32(const uint16_t *src, float *dst, int64_t count) {
         memcpy(dst + i, &bits, sizeof(float));
     }
 }
+
+// MARK: - Parallel element-wise kernels
+
+/// Elements below which a kernel runs on the caller alone: waking the pool costs more than the work.
+#define PARALLEL_MIN_ELEMENTS 8192
+
+typedef struct {
+    const float *a, *b;
+    float *out;
+    int64_t count, dim;
+    float eps;
+} elementwise_task;
+
+static void silu_worker(void *context, int thread_index, int num_threads) {
+    const elementwise_task *task = context;
+    int64_t begin, end;
+    ferry_cpu_split_range(task->count, 256, thread_index, num_threads, &begin, &end);
+    if (begin < end) ferry_cpu_silu_mul_split(task->a + begin, task->b + begin, task->out + begin, end - begin);
+}
+
+void ferry_cpu_silu_mul_parallel(ferry_cpu_pool *pool, const float *gate, const float *up, float *out,
+                                 int64_t count) {
+    if (count < PARALLEL_MIN_ELEMENTS || !pool) {
+        ferry_cpu_silu_mul_split(gate, up, out, count);
+        return;
+    }
+    elementwise_task task = {.a = gate, .b = up, .out = out, .count = count};
+    ferry_cpu_pool_run(pool, silu_worker, &task);
+}
+
+static void rmsnorm_worker(void *context, int thread_index, int num_threads) {
+    const elementwise_task *task = context;
+    int64_t begin, end;
+    ferry_cpu_split_range(task->count, 1, thread_index, num_threads, &begin, &end);
+    if (begin < end) {
+        ferry_cpu_rmsnorm(task->a + begin * task->dim, task->b, task->out + begin * task->dim, end - begin,
+                          task->dim, task->eps);
+    }
+}
+
+void ferry_cpu_rmsnorm_parallel(ferry_cpu_pool *pool, const float *x, const float *weight, float *out, int64_t rows,
+                                int64_t dim, float eps) {
+    if (rows * dim < PARALLEL_MIN_ELEMENTS || rows < 2 || !pool) {
+        ferry_cpu_rmsnorm(x, weight, out, rows, dim, eps);
+        return;
+    }
+    elementwise_task task = {.a = x, .b = weight, .out = out, .count = rows, .dim = dim, .eps = eps};
+    ferry_cpu_pool_run(pool, rmsnorm_worker, &task);
+}

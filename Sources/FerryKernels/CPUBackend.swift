@@ -95,7 +95,8 @@ public final class CPUBackend: ComputeBackend, @unchecked Sendable {
 
     public func rmsNorm(_ x: Tensor, weight: Tensor, epsilon: Float, into out: Tensor) {
         let dim = weight.count
-        ferry_cpu_rmsnorm(x.pointer, weight.pointer, out.pointer, Int64(x.count / dim), Int64(dim), epsilon)
+        ferry_cpu_rmsnorm_parallel(pool, x.pointer, weight.pointer, out.pointer, Int64(x.count / dim), Int64(dim),
+                                   epsilon)
     }
 
     public func addBias(_ x: Tensor, _ bias: Tensor) {
@@ -115,7 +116,7 @@ public final class CPUBackend: ComputeBackend, @unchecked Sendable {
     }
 
     public func siluMul(gate: Tensor, up: Tensor, into out: Tensor) {
-        ferry_cpu_silu_mul_split(gate.pointer, up.pointer, out.pointer, Int64(gate.count))
+        ferry_cpu_silu_mul_parallel(pool, gate.pointer, up.pointer, out.pointer, Int64(gate.count))
     }
 
     public func add(_ x: Tensor, _ y: Tensor) {

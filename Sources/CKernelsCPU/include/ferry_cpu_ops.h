@@ -31,6 +31,14 @@ void ferry_cpu_silu_mul(const float *gate_up, float *out, int64_t num_tokens, in
 /// out[t, i] = silu(gate[t, i]) * up[t, i], gate and up: [num_tokens, inter] (out may equal gate).
 void ferry_cpu_silu_mul_split(const float *gate, const float *up, float *out, int64_t count);
 
+/// ferry_cpu_silu_mul_split over the pool's threads when `count` is large enough to pay for it.
+void ferry_cpu_silu_mul_parallel(ferry_cpu_pool *pool, const float *gate, const float *up, float *out,
+                                 int64_t count);
+
+/// ferry_cpu_rmsnorm with the rows split over the pool's threads when there are enough of them.
+void ferry_cpu_rmsnorm_parallel(ferry_cpu_pool *pool, const float *x, const float *weight, float *out, int64_t rows,
+                                int64_t dim, float eps);
+
 /// x[i] += y[i] for i in [0, count).
 void ferry_cpu_add(float *x, const float *y, int64_t count);
 
