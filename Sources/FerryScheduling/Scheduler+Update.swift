@@ -16,7 +16,7 @@ extension Scheduler {
         guard let step = stepInFlight else { return [] }
         stepInFlight = nil
         var outputs: [RequestOutput] = []
-        var finished: Set<RequestID> = []
+        var finished: [RequestID] = []  // batch order: blocks return to the free queue deterministically
         for (requestId, numScheduledTokens) in step {
             guard requests[requestId]?.status == .running else { continue }
             // Mutate in place: a local copy would make the append copy the token arrays.
@@ -30,14 +30,15 @@ extension Scheduler {
             if let stop {
                 requests[requestId]!.status = stop.status
                 requests[requestId]!.stopReason = stop.stopReason
-                finished.insert(requestId)
+                finished.append(requestId)
             }
             outputs.append(RequestOutput(requestId: requestId, newTokenIds: [tokenId],
                                          finishReason: stop?.status.finishReason, stopReason: stop?.stopReason,
                                          numCachedTokens: requests[requestId]!.numCachedTokens))
         }
         if !finished.isEmpty {
-            runningRequestIds.removeAll { finished.contains($0) }
+            let finishedSet = Set(finished)
+            runningRequestIds.removeAll { finishedSet.contains($0) }
             for requestId in finished { release(requestId) }
         }
         return outputs
