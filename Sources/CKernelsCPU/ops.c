@@ -4,7 +4,7 @@
 
 #include <math.h>
 #include "ferry_cpu_math.h"
-#include <string.h>
+
 
 // MARK: - Normalization
 
@@ -58,17 +58,6 @@ FERRY_HOT void ferry_cpu_rope(float *x, const float *table, int64_t num_tokens, 
 
 // MARK: - Activations
 
-static inline float silu(float g) { return g / (1.0f + ferry_expf(-g)); }
-
-void ferry_cpu_silu_mul(const float *gate_up, float *out, int64_t num_tokens, int64_t inter) {
-    for (int64_t t = 0; t < num_tokens; t++) {
-        const float *g = gate_up + t * 2 * inter;
-        const float *u = g + inter;
-        float *o = out + t * inter;
-        for (int64_t i = 0; i < inter; i++) o[i] = silu(g[i]) * u[i];
-    }
-}
-
 FERRY_HOT void ferry_cpu_silu_mul_split(const float *gate, const float *restrict up, float *out, int64_t count) {
     // out may be gate: each element is read before it is written, so no restrict on those two.
     for (int64_t i = 0; i < count; i++) {
@@ -85,56 +74,6 @@ void ferry_cpu_add_bias(float *x, const float *bias, int64_t num_tokens, int64_t
     for (int64_t t = 0; t < num_tokens; t++) {
         float *row = x + t * dim;
         for (int64_t i = 0; i < dim; i++) row[i] += bias[i];
-    }
-}
-
-void ferry_cpu_softmax(float *x, int64_t count) {
-    if (count <= 0) return;
-    float maximum = x[0];
-    for (int64_t i = 1; i < count; i++) maximum = x[i] > maximum ? x[i] : maximum;
-    float sum = 0.0f;
-    for (int64_t i = 0; i < count; i++) {
-        x[i] = ferry_expf(x[i] - maximum);
-        sum += x[i];
-    }
-    const float inverse = 1.0f / sum;
-    for (int64_t i = 0; i < count; i++) x[i] *= inverse;
-}
-
-// MARK: - Conversions
-
-static inline float f16_to_f32(uint16_t h) {
-    const uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    const uint32_t exponent = (h >> 10) & 0x1f;
-    uint32_t mantissa = h & 0x3ff;
-    uint32_t bits;
-    if (exponent == 0) {
-        if (mantissa == 0) {
-            bits = sign;
-        } else {  // subnormal: normalize
-            int shift = 0;
-            while ((mantissa & 0x400) == 0) { mantissa <<= 1; shift++; }
-            mantissa &= 0x3ff;
-            bits = sign | ((uint32_t)(127 - 15 - shift + 1) << 23) | (mantissa << 13);
-        }
-    } else if (exponent == 31) {
-        bits = sign | 0x7f800000u | (mantissa << 13);
-    } else {
-        bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
-    }
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
-
-void ferry_cpu_f16_to_f32(const uint16_t *src, float *dst, int64_t count) {
-    for (int64_t i = 0; i < count; i++) dst[i] = f16_to_f32(src[i]);
-}
-
-void ferry_cpu_bf16_to_f32(const uint16_t *src, float *dst, int64_t count) {
-    for (int64_t i = 0; i < count; i++) {
-        const uint32_t bits = (uint32_t)src[i] << 16;
-        memcpy(dst + i, &bits, sizeof(float));
     }
 }
 

@@ -36,9 +36,7 @@ public enum Sampler {
            parameters.frequencyPenalty == 0, parameters.presencePenalty == 0, parameters.logprobs == nil
         {
             // The common greedy case: no copy of the row, one pass.
-            var best = logits.startIndex
-            for i in logits.indices where logits[i] > logits[best] { best = i }
-            return SampledToken(id: best - logits.startIndex, logprob: 0, topLogprobs: [])
+            return SampledToken(id: argmax(logits), logprob: 0, topLogprobs: [])
         }
         let raw = Array(logits)
         var scores = raw
@@ -72,10 +70,11 @@ public enum Sampler {
         }
     }
 
-    static func argmax(_ scores: [Float]) -> Int {
-        var best = 0
-        for i in 1..<scores.count where scores[i] > scores[best] { best = i }
-        return best
+    /// Offset of the largest score (the first on ties) from the collection's start.
+    static func argmax(_ scores: some RandomAccessCollection<Float>) -> Int {
+        var best = scores.startIndex
+        for i in scores.indices where scores[i] > scores[best] { best = i }
+        return scores.distance(from: scores.startIndex, to: best)
     }
 
     /// Temperature, then min-p, top-k and top-p over the plausible candidates, then one draw.

@@ -25,9 +25,6 @@ void ferry_cpu_rope_table(const int32_t *positions, const float *inv_freq, int64
 void ferry_cpu_rope(float *x, const float *table, int64_t num_tokens, int64_t num_heads, int64_t head_dim,
                     int64_t half);
 
-/// out[t, i] = silu(gate_up[t, i]) * gate_up[t, inter + i]. gate_up: [num_tokens, 2·inter]; out: [num_tokens, inter].
-void ferry_cpu_silu_mul(const float *gate_up, float *out, int64_t num_tokens, int64_t inter);
-
 /// out[t, i] = silu(gate[t, i]) * up[t, i], gate and up: [num_tokens, inter] (out may equal gate).
 void ferry_cpu_silu_mul_split(const float *gate, const float *up, float *out, int64_t count);
 
@@ -44,13 +41,6 @@ void ferry_cpu_add(float *x, const float *y, int64_t count);
 
 /// x[t, i] += bias[i] for a [num_tokens, dim] matrix.
 void ferry_cpu_add_bias(float *x, const float *bias, int64_t num_tokens, int64_t dim);
-
-/// In-place numerically stable softmax over `count` values.
-void ferry_cpu_softmax(float *x, int64_t count);
-
-/// Converts float16 / bfloat16 values to float32.
-void ferry_cpu_f16_to_f32(const uint16_t *src, float *dst, int64_t count);
-void ferry_cpu_bf16_to_f32(const uint16_t *src, float *dst, int64_t count);
 
 #ifdef __cplusplus
 }

@@ -20,13 +20,13 @@ extension GenerationSession {
         self.stream = stream
         switch kind {
         case .chat(let role, let echoText):
-            let encoder = ChatStreamEncoder(id: responseId, created: created, model: modelName)
+            let encoder = chatEncoder
             for choice in choices {
                 _ = stream.write(encoder.roleChunk(index: choice.index, role: role))
                 if let echoText { _ = stream.write(encoder.contentChunk(index: choice.index, content: echoText)) }
             }
         case .completion(let echoPrefixes):
-            let encoder = CompletionStreamEncoder(id: responseId, created: created, model: modelName)
+            let encoder = completionEncoder
             for choice in choices {
                 if let prefix = echoPrefixes[choice.index / parameters.n] {
                     _ = stream.write(encoder.chunk(CompletionChoice(index: choice.index, text: prefix)))
@@ -49,14 +49,14 @@ extension GenerationSession {
         let tokenIds = parameters.returnTokenIds ? delta.tokenIds : nil
         switch kind {
         case .chat:
-            let encoder = ChatStreamEncoder(id: responseId, created: created, model: modelName)
+            let encoder = chatEncoder
             let logprobs = choice.wantsLogprobs && !delta.logprobs.isEmpty ? ChatLogprobs(content: delta.logprobs) : nil
             _ = stream.write(encoder.contentChunk(
                 index: index, content: final && delta.text.isEmpty ? nil : delta.text, logprobs: logprobs,
                 finishReason: final ? choice.finishReason : nil, stopReason: final ? choice.stopReason : nil,
                 tokenIds: tokenIds, usage: usage))
         case .completion:
-            let encoder = CompletionStreamEncoder(id: responseId, created: created, model: modelName)
+            let encoder = completionEncoder
             let logprobs = choice.wantsLogprobs ? CompletionLogprobs(tokens: delta.logprobs) : nil
             _ = stream.write(encoder.chunk(
                 CompletionChoice(index: index, text: delta.text, logprobs: logprobs,
@@ -85,9 +85,8 @@ extension GenerationSession {
             if streamOptions?.includeUsage == true {
                 let bytes: [UInt8]
                 switch kind {
-                case .chat: bytes = ChatStreamEncoder(id: responseId, created: created, model: modelName).usageChunk(usage)
-                case .completion:
-                    bytes = CompletionStreamEncoder(id: responseId, created: created, model: modelName).usageChunk(usage)
+                case .chat: bytes = chatEncoder.usageChunk(usage)
+                case .completion: bytes = completionEncoder.usageChunk(usage)
                 }
                 _ = stream.write(bytes)
             }

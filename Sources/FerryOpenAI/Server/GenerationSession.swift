@@ -33,6 +33,9 @@ final class GenerationSession: @unchecked Sendable {
     let parameters: GenerationParameters
     let streamOptions: StreamOptions?
     let writer: HTTPResponseWriter
+    /// Built once per response: each encodes the id/object/created/model prefix once for all its chunks.
+    let chatEncoder: ChatStreamEncoder
+    let completionEncoder: CompletionStreamEncoder
     var choices: [ChoiceState] = []
     var stream: HTTPBodyStream?
     var isDone = false
@@ -52,6 +55,8 @@ final class GenerationSession: @unchecked Sendable {
         self.streamOptions = stream
         self.writer = writer
         arrivalTime = Engine.now()
+        chatEncoder = ChatStreamEncoder(id: responseId, created: created, model: modelName)
+        completionEncoder = CompletionStreamEncoder(id: responseId, created: created, model: modelName)
     }
 
     /// Submits every choice and starts the response. Called once, on the request's thread.
