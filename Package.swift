@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP"], swiftSettings: swiftSettings),
         .testTarget(name: "FerryHubTests",
                     dependencies: ["FerryHub", "FerryHTTP", "FerryEngine", "FerryModel", "FerryScheduling",
-                                   "TestSupport"],
+                                   "FerryKernels", "FerryTokenizer", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "FerryModelTests", dependencies: ["FerryModel", "FerryTokenizer", "TestSupport"],
                     swiftSettings: swiftSettings),

@@ -10,8 +10,9 @@ import Logging
 
 /// Turns `ferry serve`'s model path and flags into a running engine with its tokenizer and chat template.
 enum ModelLoading {
-    static func load(modelPath: String, options: ServeOptions, logger: Logger, metrics: ServerMetrics) throws
-        -> ServingModel
+    /// - Parameter root: the model as the user named it (a hub id or a path), `/v1/models`' `root`.
+    static func load(modelPath: String, root: String? = nil, options: ServeOptions, logger: Logger,
+                     metrics: ServerMetrics) throws -> ServingModel
     {
         let backend = CPUBackend(numThreads: options.threads)
         let loaded = try LoadedModel.load(path: modelPath, backend: backend)
@@ -49,7 +50,7 @@ enum ModelLoading {
         ])
         return ServingModel(engine: engine, tokenizer: loaded.tokenizer, chatTemplate: template,
                             eosTokenIds: loaded.eosTokenIds, maxModelLen: maxModelLen, generationDefaults: defaults,
-                            root: modelPath)
+                            root: root ?? modelPath)
     }
 
     /// `--chat-template` (a file, or the template itself), else the tokenizer's.
