@@ -25,6 +25,6 @@ swift test --skip-build "$@"
 # The API tests: the official openai client (and raw sockets) against a live `ferry serve`.
 if [ ! -x "$root/.venv/bin/pytest" ]; then
     python3 -m venv "$root/.venv"
-    "$root/.venv/bin/pip" install --quiet --disable-pip-version-check openai pytest requests
+    "$root/.venv/bin/pip" install --quiet --disable-pip-version-check openai pytest requests huggingface_hub
 fi
 FERRY_BINARY="$root/.build/debug/ferry" "$root/.venv/bin/pytest" -q -p no:cacheprovider "$root/Tests/api"

@@ -69,6 +69,8 @@ class FakeHub:
         parts = [unquote(part) for part in path.split("/")[1:]]
         if len(parts) == 6 and parts[:2] == ["api", "models"] and parts[4] == "revision":
             self.model_info(handler, parts[2] + "/" + parts[3], parts[5], auth)
+        elif len(parts) == 6 and parts[:2] == ["api", "models"] and parts[4] == "tree":
+            self.tree(handler, parts[2] + "/" + parts[3], parts[5], auth)
         elif len(parts) >= 5 and parts[2] == "resolve":
             self.resolve(handler, parts[0] + "/" + parts[1], parts[3], "/".join(parts[4:]), auth, head)
         elif len(parts) == 2 and parts[0] == "cdn" and parts[1] in self.blobs:
@@ -113,6 +115,19 @@ class FakeHub:
                                "gated": "auto" if entry["gated"] else False,
                                "siblings": [{"rfilename": name} for name in entry["files"]]}).encode()
             self.send(handler, 200, {"Content-Type": "application/json"}, body, False)
+
+    def tree(self, handler, repo: str, revision: str, auth: str | None):
+        """`/api/models/{repo}/tree/{rev}` (what huggingface_hub's snapshot_download lists; Ferry uses siblings)."""
+        entry = self.look_up(handler, repo, revision, auth, check_gate=False)
+        if entry is not None:
+            items = []
+            for name, data in entry["files"].items():
+                item = {"type": "file", "path": name, "size": len(data),
+                        "oid": hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()}
+                if name.endswith(LFS_SUFFIXES):
+                    item["lfs"] = {"oid": hashlib.sha256(data).hexdigest(), "size": len(data), "pointerSize": 134}
+                items.append(item)
+            self.send(handler, 200, {"Content-Type": "application/json"}, json.dumps(items).encode(), False)
 
     def resolve(self, handler, repo: str, revision: str, path: str, auth: str | None, head: bool):
         entry = self.look_up(handler, repo, revision, auth, check_gate=True, head=head)

@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pytest
 import requests
 
 from conftest import FERRY, Server, fixture, free_port, needs_shared, shared
@@ -98,3 +99,34 @@ def test_a_full_disk_is_a_clear_error_and_leaves_no_final_file():
         assert weights_sha not in names
         snapshot = Path(cache, "models--karpathy--stories260K", "snapshots")
         assert not list(snapshot.rglob("model.safetensors"))
+
+
+def test_the_cache_is_shared_both_ways_with_huggingface_hub():
+    huggingface_hub = pytest.importorskip("huggingface_hub")
+    with tempfile.TemporaryDirectory() as python_cache, tempfile.TemporaryDirectory() as ferry_cache, \
+            FakeHub() as hub:
+        hub.add(REPO, shared("models/stories260K"))
+        # huggingface_hub, a client of the fake hub, fills one cache; Ferry serves it with no network.
+        os.environ["HF_ENDPOINT"] = hub.endpoint
+        try:
+            python_snapshot = huggingface_hub.snapshot_download(REPO, cache_dir=python_cache,
+                                                                allow_patterns=["*.json", "*.safetensors"])
+        finally:
+            del os.environ["HF_ENDPOINT"]
+        server = Server(REPO, env={"HF_HUB_CACHE": python_cache, "HF_HUB_OFFLINE": "1",
+                                   "HF_ENDPOINT": "http://127.0.0.1:9"})
+        try:
+            body = requests.post(server.base + "/v1/completions", timeout=60,
+                                 json={"prompt": "Once upon a time", "max_tokens": 4, "temperature": 0}).json()
+            assert body["choices"][0]["text"]
+        finally:
+            server.stop()
+        # Ferry fills the other; huggingface_hub finds the same files, blobs and ref in it, offline.
+        Server(REPO, env=hub_env(hub, ferry_cache)).stop()
+        snapshot = huggingface_hub.snapshot_download(REPO, cache_dir=ferry_cache, local_files_only=True)
+        assert Path(snapshot).name == Path(python_snapshot).name
+        assert sorted(os.listdir(snapshot)) == sorted(os.listdir(python_snapshot))
+        for name in os.listdir(snapshot):
+            assert os.readlink(Path(snapshot, name)) == os.readlink(Path(python_snapshot, name))
+        (repo,) = huggingface_hub.scan_cache_dir(ferry_cache).repos
+        assert repo.repo_id == REPO and [sorted(r.refs) for r in repo.revisions] == [["main"]]
