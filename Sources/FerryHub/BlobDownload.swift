@@ -99,11 +99,7 @@ struct BlobDownload {
         }
         try verify(file, partial: partial, metadata: metadata, digest: digest, path: path)
         try file.sync()
-        do {
-            try FileManager.default.moveItem(at: partial, to: blob)  // rename(2): atomic on one file system
-        } catch {
-            throw HubCache.fileError(error, path: blob.path)
-        }
+        try BlobFile.rename(partial.path, to: blob.path)
         progress.finish(metadata.size)
     }
 

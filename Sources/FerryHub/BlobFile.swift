@@ -77,6 +77,15 @@ final class BlobFile {
         guard fsync(descriptor) == 0 else { throw Self.error(errno, path: path) }
     }
 
+    /// rename(2): atomically replaces `destination` (a blob, a link) on one file system.
+    static func rename(_ source: String, to destination: String) throws(HubError) {
+        guard Glibc.rename(source, destination) == 0 else {
+            let code = errno
+            unlink(source)
+            throw error(code, path: destination)
+        }
+    }
+
     /// Bytes free to an unprivileged writer on the file system holding `folder`; nil when unknown.
     static func availableBytes(in folder: String) -> Int64? {
         var info = statvfs()

@@ -71,23 +71,23 @@ struct HubCache: Sendable {
         FileManager.default.fileExists(atPath: snapshot(commit).appendingPathComponent(path).path)
     }
 
-    /// Links `snapshots/<commit>/<path>` to `blobs/<etag>` with a relative symlink, replacing an older link.
+    /// Links `snapshots/<commit>/<path>` to `blobs/<etag>` with a relative symlink, replacing an older link
+    /// atomically (made under a temporary name, then renamed over), so concurrent resolvers never collide.
     func link(_ path: String, commit: String, etag: String) throws(HubError) {
         let file = snapshot(commit).appendingPathComponent(path)
         let depth = path.split(separator: "/").count - 1
         let target = String(repeating: "../", count: depth + 2) + "blobs/\(etag)"
-        let manager = FileManager.default
+        if (try? FileManager.default.destinationOfSymbolicLink(atPath: file.path)) == target { return }
+        let temporary = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent)."
+            + UUID().uuidString)
         do {
-            try manager.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if (try? manager.destinationOfSymbolicLink(atPath: file.path)) != nil
-                || manager.fileExists(atPath: file.path)
-            {
-                try manager.removeItem(at: file)
-            }
-            try manager.createSymbolicLink(atPath: file.path, withDestinationPath: target)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(),
+                                                    withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: temporary.path, withDestinationPath: target)
         } catch {
             throw Self.fileError(error, path: file.path)
         }
+        try BlobFile.rename(temporary.path, to: file.path)
     }
 
     /// Creates the cache folders a download writes into.

@@ -26,6 +26,12 @@ struct HubOptions: ParsableArguments {
         let reference = try ModelReference(parsing: model)
         let settings = HubSettings(token: hfToken, downloadDirectory: downloadDir)
         let resolver = HubResolver(settings: settings) { line in logger.info("\(line)") }
-        return try resolver.resolve(reference, revision: revision).path
+        do {
+            return try resolver.resolve(reference, revision: revision).path
+        } catch .repoNotFound(let repo, let hasToken) {
+            // Perhaps a mistyped local path: say both.
+            throw ValidationErrorMessage("\(model) is neither a local path nor a model on the hub ("
+                + HubError.repoNotFound(repo: repo, hasToken: hasToken).description + ")")
+        }
     }
 }

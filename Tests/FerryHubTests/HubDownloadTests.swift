@@ -136,6 +136,22 @@ struct HubDownloadTests {
         }
     }
 
+    @Test func twoResolversAtOnceDownloadEachBlobOnce() async throws {
+        let local = try #require(HubFixture.model("stories260K"))
+        try await HubFixture().run { fixture in
+            try fixture.hub.add(Self.repo, folder: local, commit: HubFixture.commit)
+            let settings = fixture.settings()
+            let reference = try ModelReference(parsing: Self.repo)
+            // The blob's flock (the lock huggingface_hub takes too) makes the second wait, then find it whole.
+            async let first = Task.detached { try HubResolver(settings: settings).resolve(reference) }.value
+            async let second = Task.detached { try HubResolver(settings: settings).resolve(reference) }.value
+            let paths = try await [first, second]
+            #expect(paths[0] == paths[1])
+            #expect(fixture.cdnRequests.count == 1)
+            #expect(fixture.incompleteFiles().isEmpty)
+        }
+    }
+
     @Test func aShardedRepoFetchesTheIndexAndTheShardsItNames() async throws {
         let local = try #require(HubFixture.model("stories260K-bf16-sharded"))
         try await HubFixture().run { fixture in
