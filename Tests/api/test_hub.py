@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from conftest import FERRY, Server, fixture, free_port, needs_shared, shared
-from fake_hub import FakeHub
+from fake_hub import COMMIT, FakeHub
 
 pytestmark = needs_shared
 REPO = "karpathy/stories260K"
@@ -79,9 +79,14 @@ def test_a_gated_repo_without_a_token_fails_with_the_fix_and_serves_with_one():
         status, output = run_to_exit("meta-llama/stories260K", hub_env(hub, cache))
         assert status != 0
         assert "gated" in output and "HF_TOKEN" in output and "accept its licence" in output
-        server = Server("meta-llama/stories260K", "--hf-token", hub.token, env=hub_env(hub, cache))
+        download_dir = Path(cache, "flag")
+        server = Server("meta-llama/stories260K", "--hf-token", hub.token, "--revision", COMMIT,
+                        "--download-dir", str(download_dir), env=hub_env(hub, cache))
         server.stop()
         assert all(auth is None for method, path, auth in hub.requests if path.startswith("/cdn/"))
+        assert any(auth == f"Bearer {hub.token}" for method, path, auth in hub.requests)
+        snapshot = download_dir / "models--meta-llama--stories260K" / "snapshots" / COMMIT
+        assert (snapshot / "model.safetensors").is_file()
 
 
 def test_a_full_disk_is_a_clear_error_and_leaves_no_final_file():
