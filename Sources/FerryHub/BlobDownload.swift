@@ -56,7 +56,8 @@ struct BlobDownload {
         while have < metadata.size {
             attempt += 1
             guard attempt <= attempts else {
-                throw .connection(url: metadata.downloadURL, reason: reason, attempts: attempts)
+                throw .connection(url: metadata.downloadURL, reason: reason + "; the partial file is kept and the "
+                    + "next start resumes it", attempts: attempts)
             }
             Thread.sleep(forTimeInterval: client.settings.delay(beforeAttempt: attempt))
             do {

@@ -54,8 +54,7 @@ public enum HubError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badResponse(let url, let reason):
             return "unexpected answer from \(url): \(reason)"
         case .connection(let url, let reason, let attempts):
-            return "cannot download \(url): \(reason) (\(attempts) attempt\(attempts == 1 ? "" : "s")); a partial "
-                + "file is kept and the next start resumes it"
+            return "cannot download \(url): \(reason) (\(attempts) attempt\(attempts == 1 ? "" : "s"))"
         case .corruptDownload(let path, let reason):
             return "downloaded \(path) is corrupt (\(reason)); it was discarded, start again to download it anew"
         case .diskFull(let folder, let needed):

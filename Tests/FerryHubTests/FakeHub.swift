@@ -33,6 +33,8 @@ final class FakeHub: HTTPResponder, Sendable {
     struct Faults: Sendable {
         var dropAfter: [String: Int] = [:]
         var corrupt: Set<String> = []
+        /// Answer Range requests with the whole file (200), as a server without range support does.
+        var ignoreRange = false
     }
 
     let token = "hf_fake_token_for_tests"
@@ -179,12 +181,12 @@ final class FakeHub: HTTPResponder, Sendable {
             try? writer.respond(HTTPResponse(status: .notFound))
             return
         }
-        let (drop, corrupt) = faults.withLock { faults in
-            (faults.dropAfter.removeValue(forKey: sha), faults.corrupt.contains(sha))
+        let (drop, corrupt, ignoreRange) = faults.withLock { faults in
+            (faults.dropAfter.removeValue(forKey: sha), faults.corrupt.contains(sha), faults.ignoreRange)
         }
         if corrupt { bytes[bytes.count / 2] ^= 0xFF }
         var start = 0
-        if let range = request.headers["range"], range.hasPrefix("bytes="), range.hasSuffix("-"),
+        if !ignoreRange, let range = request.headers["range"], range.hasPrefix("bytes="), range.hasSuffix("-"),
            let from = Int(range.dropFirst(6).dropLast())
         {
             start = from

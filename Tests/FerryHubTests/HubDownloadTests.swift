@@ -113,6 +113,24 @@ struct HubDownloadTests {
         }
     }
 
+    @Test func aServerThatIgnoresTheRangeRestartsThePartialFileFromZero() async throws {
+        let local = try #require(HubFixture.model("stories260K"))
+        try await HubFixture().run { fixture in
+            try fixture.hub.add(Self.repo, folder: local, commit: HubFixture.commit)
+            let weights = [UInt8](try Data(contentsOf: local.appendingPathComponent("model.safetensors")))
+            fixture.hub.faults.withLock { $0.dropAfter[FakeHub.sha256(weights)] = 200_000 }
+            let reference = try ModelReference(parsing: Self.repo)
+            #expect(throws: HubError.self) {
+                try HubResolver(settings: fixture.settings(attempts: 1)).resolve(reference)
+            }
+            fixture.hub.faults.withLock { $0.ignoreRange = true }
+            fixture.hub.clearRequests()
+            let path = try HubResolver(settings: fixture.settings()).resolve(reference)
+            #expect(fixture.cdnRequests.count == 1 && fixture.cdnRequests[0].range != nil)
+            #expect([UInt8](try Data(contentsOf: path.appendingPathComponent("model.safetensors"))) == weights)
+        }
+    }
+
     @Test func aCorruptBodyIsRejectedAndNeverLeftUnderItsFinalName() async throws {
         let local = try #require(HubFixture.model("stories260K"))
         try await HubFixture().run { fixture in
