@@ -66,6 +66,18 @@ struct HubSettingsTests {
         #expect(HubSettings(environment: ["HOME": "/nonexistent"]).token == nil)
     }
 
+    @Test func progressLinesComeAtMostOncePerIntervalPlusTheLast() {
+        let lines = LinesBox()
+        let progress = DownloadProgress(name: "model.safetensors", total: 2_000_000, startBytes: 500_000,
+                                        interval: 3600) { lines.append($0) }
+        for step in 1...100 { progress.update(500_000 + Int64(step) * 15_000) }
+        progress.finish(2_000_000)
+        #expect(lines.lines.count == 2)
+        #expect(lines.lines[0] == "resuming model.safetensors at 500.0 kB of 2.0 MB")
+        #expect(lines.lines[1].hasPrefix("downloaded model.safetensors: 2.0 MB / 2.0 MB (100%), "))
+        #expect(lines.lines[1].hasSuffix("/s"))
+    }
+
     @Test func retriesBackOffExponentiallyUpToTheCap() {
         let settings = HubSettings(cacheDirectory: URL(fileURLWithPath: "/tmp"))
         #expect((1...7).map { settings.delay(beforeAttempt: $0) } == [0, 1, 2, 4, 8, 16, 16])
