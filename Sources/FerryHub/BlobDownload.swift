@@ -33,9 +33,11 @@ struct BlobDownload {
     private func download(_ path: String, metadata: FileMetadata) throws(HubError) {
         let blob = cache.blob(metadata.etag)
         let partial = cache.incompleteBlob(metadata.etag)
-        let file = try BlobFile(path: partial.path, lockPath: cache.lock(metadata.etag).path)
+        let lock = try BlobLock(path: cache.lock(metadata.etag).path)
+        defer { withExtendedLifetime(lock) {} }
         // Another process may have finished it while we waited for the lock.
         if isWhole(blob, size: metadata.size) { return }
+        let file = try BlobFile(path: partial.path)
         var have = try file.size()
         if have > metadata.size {
             have = 0  // not a prefix of this file: start over

@@ -4,43 +4,44 @@ import Foundation
 import Glibc
 #endif
 
-/// A `blobs/<etag>.incomplete` file open for writing: the file side of the socket layer (POSIX calls only here
-/// and in `CurlTransfer`).
-///
-/// Holds an exclusive `flock` on `.locks/models--ORG--NAME/<etag>.lock` while open, the lock huggingface_hub's
-/// `filelock` takes for the same blob, so two processes sharing a cache (replicas on one volume, a Python tool
-/// beside Ferry) never write one file at once.
+/// An exclusive `flock` on `.locks/models--ORG--NAME/<etag>.lock`, held until released or deinitialized: the lock
+/// huggingface_hub's `filelock` takes for the same blob, so two processes sharing a cache (replicas on one volume,
+/// a Python tool beside Ferry) never write one file at once.
+final class BlobLock {
+    private let descriptor: Int32
+
+    /// Takes the lock at `path` (creating the file and its folder); blocks while another process holds it.
+    init(path: String) throws(HubError) {
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                 withIntermediateDirectories: true)
+        descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw BlobFile.error(errno, path: path) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                let code = errno
+                close(descriptor)
+                throw BlobFile.error(code, path: path)
+            }
+        }
+    }
+
+    deinit { close(descriptor) }  // releases the flock
+}
+
+/// A `blobs/<etag>.incomplete` file open for writing (under its `BlobLock`): the file side of the socket layer
+/// (POSIX calls only here and in `CurlTransfer`).
 final class BlobFile {
     let path: String
     let descriptor: Int32
-    private let lockDescriptor: Int32
 
-    /// Opens (creating) `path` for writing after taking the lock at `lockPath`; blocks while another process holds it.
-    init(path: String, lockPath: String) throws(HubError) {
-        let lockFolder = (lockPath as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: lockFolder, withIntermediateDirectories: true)
-        lockDescriptor = open(lockPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-        guard lockDescriptor >= 0 else { throw Self.error(errno, path: lockPath) }
-        while flock(lockDescriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else {
-                let code = errno
-                close(lockDescriptor)
-                throw Self.error(code, path: lockPath)
-            }
-        }
+    /// Opens (creating) `path` for writing.
+    init(path: String) throws(HubError) {
         descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            let code = errno
-            close(lockDescriptor)
-            throw Self.error(code, path: path)
-        }
+        guard descriptor >= 0 else { throw Self.error(errno, path: path) }
         self.path = path
     }
 
-    deinit {
-        close(descriptor)
-        close(lockDescriptor)  // releases the flock
-    }
+    deinit { close(descriptor) }
 
     /// The bytes in the file now.
     func size() throws(HubError) -> Int64 {
