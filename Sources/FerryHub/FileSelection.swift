@@ -26,7 +26,7 @@ enum FileSelection {
             }
             return file
         case .ggufQuant(let quant):
-            let ggufs = files.filter { $0.lowercased().hasSuffix(".gguf") }
+            let ggufs = files.filter { $0.lowercased().hasSuffix(".gguf") && isPlainRelativePath($0) }
             let candidates = ggufs.filter { matches($0, quant: quant) }
             guard candidates.count == 1, let only = candidates.first else {
                 let listed = ggufs.isEmpty ? "it has no .gguf files" : "its .gguf files: "
@@ -38,6 +38,12 @@ enum FileSelection {
             }
             return only
         }
+    }
+
+    /// Whether `path` stays inside the snapshot folder: relative, no `..` or empty parts.
+    static func isPlainRelativePath(_ path: String) -> Bool {
+        !path.hasPrefix("/") && !path.split(separator: "/", omittingEmptySubsequences: false)
+            .contains { $0.isEmpty || $0 == ".." || $0 == "." }
     }
 
     /// Whether `file`'s name carries `quant` as a whole part: `Qwen3-0.6B-Q4_K_M.gguf` matches `q4_k_m`, not `Q4_K`.
@@ -70,7 +76,7 @@ enum FileSelection {
               let map = json["weight_map"] as? [String: String]
         else { throw .noWeights(repo: repo, reason: "\(safetensorsIndex) has no weight_map") }
         let shards = Set(map.values).sorted()
-        for shard in shards where shard.hasPrefix("/") || shard.split(separator: "/").contains("..") {
+        for shard in shards where !isPlainRelativePath(shard) {
             throw .noWeights(repo: repo, reason: "\(safetensorsIndex) names a shard outside the repo: \(shard)")
         }
         return shards

@@ -21,6 +21,9 @@ public struct HubResolver: Sendable {
     /// The local path of `reference` at `revision` (default `main`), downloading what is missing.
     public func resolve(_ reference: ModelReference, revision: String? = nil) throws(HubError) -> URL {
         let revision = revision ?? "main"
+        guard FileSelection.isPlainRelativePath(revision), revision.count <= 256 else {
+            throw .revisionNotFound(repo: reference.repo, revision: revision)
+        }
         let cache = HubCache(root: settings.cacheDirectory, repo: reference)
         if let commit = cache.cachedCommit(for: revision), let path = try completePath(reference, cache: cache,
                                                                                          commit: commit)

@@ -22,6 +22,23 @@ struct HubSettingsTests {
         #expect(!ModelReference.looksLikeRepoId("model.gguf"))
     }
 
+    @Test func pathsFromTheHubOrTheCommandLineStayInsideTheCache() throws {
+        #expect(FileSelection.isPlainRelativePath("sub/model.gguf"))
+        for bad in ["../x.gguf", "/etc/x.gguf", "a/../../x", "a//b", "./a"] {
+            #expect(!FileSelection.isPlainRelativePath(bad), "\(bad)")
+        }
+        let index = Data(#"{"weight_map": {"a": "../../outside.safetensors"}}"#.utf8)
+        #expect(throws: HubError.self) { try FileSelection.shards(inIndex: index, repo: "a/b") }
+        let reference = try ModelReference(parsing: "a/b:Q4_0")
+        #expect(throws: HubError.self) {
+            try FileSelection.ggufFile(for: reference, in: ["../evil-Q4_0.gguf"], revision: "main")
+        }
+        let settings = HubSettings(cacheDirectory: URL(fileURLWithPath: "/nonexistent"), isOffline: true)
+        #expect(throws: HubError.revisionNotFound(repo: "a/b", revision: "../../etc")) {
+            try HubResolver(settings: settings).resolve(ModelReference(parsing: "a/b"), revision: "../../etc")
+        }
+    }
+
     @Test func quantMatchingTakesWholeNameParts() {
         #expect(FileSelection.matches("Qwen3-0.6B-Q4_K_M.gguf", quant: "q4_k_m"))
         #expect(FileSelection.matches("sub/qwen3-0.6b-q4_k_m.gguf", quant: "Q4_K_M"))
