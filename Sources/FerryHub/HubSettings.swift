@@ -8,7 +8,8 @@ import Foundation
 public struct HubSettings: Sendable {
     /// `HF_ENDPOINT`, default `https://huggingface.co` (no trailing slash).
     public var endpoint: String
-    /// `--hf-token`, else `HF_TOKEN`, else `HUGGING_FACE_HUB_TOKEN`, else the file `$HF_HOME/token`.
+    /// `--hf-token`, else `HF_TOKEN`, else `HUGGING_FACE_HUB_TOKEN`, else the file `$HF_TOKEN_PATH` (default
+    /// `$HF_HOME/token`, where `huggingface-cli login` writes it).
     public var token: String?
     /// `--download-dir` (vLLM's flag), else `HF_HUB_CACHE`, else `$HF_HOME/hub`; `HF_HOME` defaults to
     /// `$XDG_CACHE_HOME/huggingface`, `XDG_CACHE_HOME` to `~/.cache`.
