@@ -42,13 +42,17 @@ from probe_pod import Pod, PodSpec, SimulationError, load_documents  # noqa: E40
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = ROOT.parent / "shared/models/SmolLM2-135M-Instruct-Q4_1-gguf/SmolLM2-135M-Instruct.Q4_1.gguf"
 STREAM_TIMEOUT = 120.0  # seconds one streamed completion may take before the client gives up (a failure)
+FAILURE_BACKOFF = 0.1   # seconds a client waits after a failed request before the next one
+CALIBRATION_TOKENS = 16  # tokens of each client's first request, which measures the server's speed
+MAX_TOKENS = 2048        # the most tokens a sized request asks for
+MIN_REQUEST_SECONDS = 2.0  # the shortest a sized request is meant to last
 
 
 class Request:
     """One streamed completion as the client saw it."""
 
-    def __init__(self, client: int, started: float):
-        self.client, self.started = client, started
+    def __init__(self, client: int, started: float, max_tokens: int):
+        self.client, self.started, self.max_tokens = client, started, max_tokens
         self.ended: float | None = None
         self.status: int | None = None
         self.done = False
@@ -56,23 +60,52 @@ class Request:
         self.finish: str | None = None
         self.error: str | None = None
 
+    def complete(self) -> bool:
+        return self.status == 200 and self.done and self.tokens == self.max_tokens and self.finish == "length"
 
-def client_loop(pod: Pod, index: int, spec_model: str, requests: list, lock: threading.Lock,
-                stop: threading.Event, max_tokens: int):
-    """Sends one streamed completion after another while the Service lists a ready endpoint."""
-    while not stop.is_set():
-        with pod.lock:
-            routable = pod.endpoint_ready
-        if not routable:
-            time.sleep(0.02)
-            continue
-        request = Request(index, pod.now())
-        with lock:
-            requests.append(request)
-        body = json.dumps({"model": spec_model, "prompt": "Once upon a time", "max_tokens": max_tokens,
+
+class Traffic:
+    """The Service's clients: streamed completions, sent only while the endpoint is ready.
+
+    The first request (CALIBRATION_TOKENS tokens) measures the server's speed; later ones are sized to last
+    `target` seconds at the fastest speed seen so far, so a request started just before the pod's deletion is still
+    in flight when SIGTERM comes, and ends inside the grace period, however busy the machine is.
+    """
+
+    def __init__(self, pod: Pod, model: str, target: float, clients: int):
+        self.pod, self.model, self.target, self.clients = pod, model, target, clients
+        self.lock, self.stop = threading.Lock(), threading.Event()
+        self.requests: list[Request] = []
+        self.sized_tokens: int | None = None
+        self.fastest_rate = 0.0
+
+    def client_loop(self, index: int):
+        while not self.stop.is_set():
+            with self.pod.lock:
+                routable = self.pod.endpoint_ready
+            if not routable:
+                time.sleep(0.02)
+                continue
+            with self.lock:
+                request = Request(index, self.pod.now(), self.sized_tokens or CALIBRATION_TOKENS)
+                self.requests.append(request)
+            self.send(request)
+            if request.complete():
+                rate = request.tokens / max(request.ended - request.started, 1e-3)
+                with self.lock:
+                    if rate > self.fastest_rate:
+                        self.fastest_rate = rate
+                        self.sized_tokens = max(CALIBRATION_TOKENS, min(MAX_TOKENS, int(rate * self.target)))
+                        self.pod.event(f"clients: up to {rate:.0f} tokens/s; requests of {self.sized_tokens} "
+                                       f"tokens (~{self.target:.1f}s at that speed)")
+            if not request.done:
+                time.sleep(FAILURE_BACKOFF)
+
+    def send(self, request: Request):
+        body = json.dumps({"model": self.model, "prompt": "Once upon a time", "max_tokens": request.max_tokens,
                            "temperature": 0, "ignore_eos": True, "stream": True,
                            "stream_options": {"include_usage": True}}).encode()
-        http = urllib.request.Request(f"http://127.0.0.1:{pod.port}/v1/completions", data=body,
+        http = urllib.request.Request(f"http://127.0.0.1:{self.pod.port}/v1/completions", data=body,
                                       headers={"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(http, timeout=STREAM_TIMEOUT) as response:
@@ -91,11 +124,38 @@ def client_loop(pod: Pod, index: int, spec_model: str, requests: list, lock: thr
             request.status, request.error = error.code, error.read().decode(errors="replace")[:200]
         except OSError as error:
             request.error = str(error)
-        request.ended = pod.now()
+        request.ended = self.pod.now()
+
+    def just_started_sized(self) -> bool:
+        """A sized request started in the last 0.2 s, and every client has finished one: time to delete the pod."""
+        now = self.pod.now()
+        with self.lock:
+            clients = {request.client for request in self.requests if request.ended is not None}
+            fresh = [request for request in self.requests if request.ended is None
+                     and request.max_tokens == self.sized_tokens and now - request.started < 0.2]
+        return len(clients) == self.clients and bool(fresh)
+
+
+# Ways to break a Deployment, for the simulator's own test (validate-deploy.sh): each run must then fail.
+MUTATIONS = {
+    # Startup and readiness on /live, which answers while the model loads: Ready too early.
+    "ready-on-live": lambda pod: [pod["containers"][0][f"{kind}Probe"]["httpGet"].update(path="/live")
+                                  for kind in ("startup", "readiness")],
+    # No preStop hook: SIGTERM (and the drain's 503s) while the Service still sends traffic.
+    "no-prestop": lambda pod: pod["containers"][0].get("lifecycle", {}).pop("preStop", None),
+    # A grace period shorter than the preStop sleep: SIGKILL before the drain ends.
+    "short-grace": lambda pod: pod.update(terminationGracePeriodSeconds=1),
+}
 
 
 def run(args) -> int:
-    spec = PodSpec(load_documents(args))
+    documents = load_documents(args)
+    if args.mutate:
+        for document in documents:
+            if document.get("kind") == "Deployment":
+                MUTATIONS[args.mutate](document["spec"]["template"]["spec"])
+        print(f"mutated: {args.mutate} (this run must fail)")
+    spec = PodSpec(documents)
     served_name = spec.env.get("FERRY_SERVED_MODEL_NAME") or spec.args[1]
     scale = args.time_scale
     print(f"Deployment {spec.deployment['metadata']['name']}: grace {spec.grace:g}s, preStop {spec.pre_stop:g}s, "
@@ -106,31 +166,36 @@ def run(args) -> int:
         print(f"note: preStop ({spec.pre_stop:g}s) is shorter than the endpoint delay ({args.endpoint_delay:g}s)")
 
     pod = Pod(spec, args)
-    requests: list[Request] = []
-    lock, stop = threading.Lock(), threading.Event()
+    # Longer than the scaled preStop sleep (in flight at SIGTERM) and shorter than the rest of the grace period (done
+    # before SIGKILL), by the same factor either way: the geometric mean (3.7 s for 10 s of 150 at scale 0.1).
+    target = max(MIN_REQUEST_SECONDS, ((spec.pre_stop + args.endpoint_delay) * (spec.grace - spec.pre_stop)) ** 0.5
+                 * scale)
+    traffic = Traffic(pod, served_name, target, args.clients)
     exit_code = None
     try:
         pod.start()
-        clients = [threading.Thread(target=client_loop, daemon=True,
-                                    args=(pod, index, served_name, requests, lock, stop, args.max_tokens))
+        clients = [threading.Thread(target=traffic.client_loop, args=(index,), daemon=True)
                    for index in range(args.clients)]
         for client in clients:
             client.start()
-        # Serve until every client finished a request, then delete the pod with the next ones in flight.
+        # Serve for two liveness periods at least (the probes must see the server busy), and until every client
+        # finished a request; then delete the pod as a sized request has just started.
+        serving = 2 * max(probe.period for probe in spec.probes.values()) * scale
+
+        def serve_until() -> float:
+            ready = [t for t, text in pod.events if text.startswith("pod Ready=True")]
+            return ready[0] + serving if ready else float("inf")
         deadline = time.monotonic() + args.load_delay + spec.grace * scale + 120
         while not pod.stopped.is_set() and time.monotonic() < deadline:
-            with lock:
-                finished = {request.client for request in requests if request.ended is not None}
-                in_flight = [request for request in requests if request.ended is None]
-            if len(finished) == args.clients and len(in_flight) == args.clients:
+            if traffic.just_started_sized() and pod.now() >= serve_until():
                 break
-            time.sleep(0.05)
+            time.sleep(0.02)
         else:
             if not pod.stopped.is_set():
                 pod.fail("the clients never completed a request each")
         if not pod.stopped.is_set():
             exit_code = pod.delete()
-        stop.set()
+        traffic.stop.set()
         for client in clients:
             client.join(timeout=STREAM_TIMEOUT)
     finally:
@@ -138,6 +203,7 @@ def run(args) -> int:
         if pod.process and pod.process.poll() is None:
             pod.process.kill()
             pod.process.wait()
+    requests = traffic.requests
     check(pod, requests, exit_code, args)
     print_timeline(pod, requests)
     if pod.failures:
@@ -159,17 +225,18 @@ def check(pod: Pod, requests: list[Request], exit_code, args):
         pod.fail(f"the pod turned Ready at {ready[0]:.2f}s, before the {args.load_delay:g}s load delay ended")
     if pod.model_ready_at is None:
         pod.fail("ferry never logged that the model was loaded")
-    for request in requests:
-        if request.status != 200 or not request.done or request.tokens != args.max_tokens \
-                or request.finish != "length":
-            pod.fail(f"request from client {request.client} at {request.started:.2f}s: status {request.status}, "
-                     f"[DONE] {request.done}, {request.tokens} tokens, finish {request.finish}, {request.error}")
+    broken = [request for request in requests if not request.complete()]
+    for request in broken[:3]:
+        pod.fail(f"request from client {request.client} at {request.started:.2f}s: status {request.status}, "
+                 f"[DONE] {request.done}, {request.tokens} tokens, finish {request.finish}, {request.error}")
+    if len(broken) > 3:
+        pod.fail(f"... and {len(broken) - 3} more failed requests ({len(broken)} of {len(requests)})")
     sigterm = getattr(pod, "sigterm_at", None)
     if sigterm is None:
         return
     in_flight = [request for request in requests if request.started < sigterm < (request.ended or float("inf"))]
     if not in_flight:
-        pod.fail("no request was in flight at SIGTERM: lengthen --max-tokens")
+        pod.fail("no request was in flight at SIGTERM: nothing tested the drain")
     removed = [t for t, text in pod.events if text == "Service endpoint removed"]
     if not removed or removed[0] > sigterm:
         pod.fail("the endpoint was not removed before SIGTERM")
@@ -184,10 +251,18 @@ def print_timeline(pod: Pod, requests: list[Request]):
     print("\ntimeline (seconds since the container started):")
     for at, text in sorted(pod.events):
         print(f"  {at:7.2f}  {text}")
+    print("probes (kind, phase: results):")
+    for kind in ("startup", "readiness", "liveness"):
+        for phase in ("loading", "serving", "terminating"):
+            results = {status: count for (k, p, status), count in sorted(pod.probe_counts.items(), key=str)
+                       if k == kind and p == phase}
+            if results:
+                print(f"  {kind:9} {phase:11}: " + ", ".join(f"{count} x {status or 'no answer'}"
+                                                         for status, count in results.items()))
     print("requests (client: start -> end, tokens, [DONE]):")
-    for request in requests:
+    for request in requests[:40]:
         end = f"{request.ended:7.2f}" if request.ended is not None else "   none"
-        print(f"  {request.client}: {request.started:7.2f} -> {end}  {request.tokens} tokens, "
+        print(f"  {request.client}: {request.started:7.2f} -> {end}  {request.tokens}/{request.max_tokens} tokens, "
               f"{'[DONE]' if request.done else 'no [DONE]'}, status {request.status}")
 
 
@@ -205,7 +280,8 @@ def main() -> int:
     parser.add_argument("--endpoint-delay", type=float, default=2.0,
                         help="seconds (scaled) until an endpoint change reaches the Service's clients")
     parser.add_argument("--clients", type=int, default=2)
-    parser.add_argument("--max-tokens", type=int, default=48, help="tokens per streamed completion")
+    parser.add_argument("--mutate", choices=sorted(MUTATIONS),
+                        help="breaks the Deployment first (the simulator's own test: the run must fail)")
     args = parser.parse_args()
     if args.time_scale <= 0:
         parser.error("--time-scale must be positive")

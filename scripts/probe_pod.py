@@ -161,6 +161,7 @@ class Pod:
         self.log = tempfile.NamedTemporaryFile("w+", prefix="ferry-probe-sim-", suffix=".log", delete=False)
         self.model_ready_at: float | None = None
         self.last_startup_status: int | None = -1
+        self.probe_counts: dict[tuple[str, str, int | None], int] = {}  # (kind, phase, status) -> probes
 
     def now(self) -> float:
         return time.monotonic() - self.t0
@@ -218,9 +219,15 @@ class Pod:
             self.on_probe(probe, ok, status, successes, failures)
             time.sleep(max(0.0, tick + period - time.monotonic()))
 
+    def phase(self) -> str:
+        return "terminating" if self.terminating else "serving" if self.model_ready_at is not None else "loading"
+
     def on_probe(self, probe: Probe, ok: bool, status, successes: int, failures: int):
         if self.stopped.is_set():
             return
+        with self.lock:
+            key = (probe.kind, self.phase(), status)
+            self.probe_counts[key] = self.probe_counts.get(key, 0) + 1
         if probe.kind == "startup":
             if ok and successes >= probe.success_threshold:
                 self.started_ok = True

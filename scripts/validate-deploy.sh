@@ -107,7 +107,7 @@ run_check "consistency (HPA target, selectors, probes, drain...)" \
 # ---- 5. Probe simulator ---------------------------------------------------------------------------------------
 # Plays the kubelet with each rendered CPU Deployment against a real `ferry serve` (the debug build scripts/test.sh
 # makes; FERRY_BINARY overrides): ready only after the load, no liveness kill, endpoints gone before the drain,
-# every in-flight stream completes, exit 0 within the grace period. Time scale 0.1: about 15 s per render.
+# every in-flight stream completes, exit 0 within the grace period. Time scale 0.1: about 10 s per run.
 step "probe simulator (scripts/probe-simulator.py, time scale 0.1)"
 ferry_binary=${FERRY_BINARY:-$root/.build/debug/ferry}
 simulator_model=$root/../shared/models/SmolLM2-135M-Instruct-Q4_1-gguf/SmolLM2-135M-Instruct.Q4_1.gguf
@@ -117,6 +117,19 @@ if [ -x "$ferry_binary" ]; then
         run_check "probe simulator ($render_name.yaml)" "$tools/python" scripts/probe-simulator.py \
             --manifest "$render/$render_name.yaml" --binary "$ferry_binary" --model "$simulator_model" \
             --time-scale 0.1
+    done
+    # Its own test: a broken Deployment must fail it (Ready while loading; no preStop; grace shorter than preStop).
+    simulator_refuses() {  # simulator_refuses MUTATION: the run must fail
+        local log="$render/probe-simulator-$1.log"
+        if "$tools/python" scripts/probe-simulator.py --manifest "$render/kustomize-cpu.yaml" \
+            --binary "$ferry_binary" --model "$simulator_model" --time-scale 0.1 --mutate "$1" >"$log" 2>&1; then
+            echo "the probe simulator passed a Deployment broken by --mutate $1 (log: $log)"
+            return 1
+        fi
+        echo "--mutate $1: failed as it must ($(grep -c '^  [a-z]' "$log") findings; log: $log)"
+    }
+    for mutation in ready-on-live no-prestop short-grace; do
+        run_check "probe simulator refuses --mutate $mutation" simulator_refuses "$mutation"
     done
 else
     echo "no $ferry_binary: build it (scripts/test.sh or swift build) to run the probe simulator"
