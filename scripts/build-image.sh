@@ -6,6 +6,7 @@
 #   scripts/build-image.sh            # build ferry:local and smoke-test it
 #   FERRY_IMAGE=ferry:dev scripts/build-image.sh
 #   scripts/build-image.sh --no-smoke # build only
+#   scripts/build-image.sh --no-cache # every Dockerfile step again (for a build time)
 #
 # Docker Hub is out of reach here, so the two base images the Dockerfile names are made locally and cached in
 # podman's store (skipped on later runs; `podman rmi` them to rebuild):
@@ -28,7 +29,14 @@ image=${FERRY_IMAGE:-localhost/ferry:local}
 debian_image=docker.io/library/debian:bookworm-slim
 swift_image=docker.io/library/swift:6.3.1-bookworm
 smoke=yes
-[ "${1:-}" = "--no-smoke" ] && smoke=no
+cache_flags=()
+for arg in "$@"; do
+    case $arg in
+        --no-smoke) smoke=no ;;
+        --no-cache) cache_flags=(--no-cache) ;;  # rebuild every Dockerfile step (the base images stay cached)
+        *) echo "usage: scripts/build-image.sh [--no-smoke] [--no-cache]" >&2; exit 2 ;;
+    esac
+done
 work="$root/.cache/image"
 mkdir -p "$work"
 
@@ -148,7 +156,7 @@ fi
 # ---- Ferry image ----------------------------------------------------------------------------------------------
 say "building $image from the Dockerfile (release; 10+ minutes on 2 cores)"
 build_started=$(date +%s)
-podman build --pull=never -v "$package_mirror:$package_mirror:ro" -t "$image" -f Dockerfile .
+podman build --pull=never "${cache_flags[@]}" -v "$package_mirror:$package_mirror:ro" -t "$image" -f Dockerfile .
 build_seconds=$(($(date +%s) - build_started))
 size_bytes=$(podman image inspect --format '{{.Size}}' "$image")
 say "built $image in ${build_seconds} s; size $((size_bytes / 1000000)) MB ($size_bytes bytes)"
