@@ -23,6 +23,8 @@ let package = Package(
         // MARK: - C layer
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CNghttp2", path: "Sources/CNghttp2",
+                       providers: [.apt(["libnghttp2-dev"])]),
         .target(name: "CKernelsCPU", dependencies: ["CBLAS"], path: "Sources/CKernelsCPU", cSettings: optimizedC,
                 linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
 
@@ -33,7 +35,7 @@ let package = Package(
         .target(name: "FerryScheduling", swiftSettings: swiftSettings),
         .target(name: "FerryEngine", dependencies: ["FerryModel", "FerryScheduling", "FerryTokenizer"],
                 swiftSettings: swiftSettings),
-        .target(name: "FerryHTTP", swiftSettings: swiftSettings),
+        .target(name: "FerryHTTP", dependencies: ["CNghttp2"], swiftSettings: swiftSettings),
         .target(name: "FerryOpenAI", dependencies: ["FerryHTTP", "FerryEngine", "FerryTokenizer", "FerryScheduling"],
                 swiftSettings: swiftSettings),
         .executableTarget(
