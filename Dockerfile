@@ -15,7 +15,7 @@ FROM swift:6.3.1-bookworm AS build
 # security fixes, and a pinned Debian version disappears from the mirror after the next one.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libopenblas-dev \
+    && apt-get install -y --no-install-recommends libopenblas-dev libnghttp2-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build
@@ -38,10 +38,10 @@ RUN swift build -c release --product ferry --static-swift-stdlib -Xlinker -s \
 FROM debian:bookworm-slim
 
 # libopenblas0-pthread: sgemm (brings libgfortran5, libquadmath0); libstdc++6 and libgcc-s1 are in the base.
-# ca-certificates: TLS to the Hugging Face Hub. coreutils (in the base) provides the `sleep` of the preStop hook.
+# libnghttp2-14: HTTP/2. ca-certificates: TLS to the Hugging Face Hub. coreutils (in the base) provides the `sleep` of the preStop hook.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libopenblas0-pthread ca-certificates \
+    && apt-get install -y --no-install-recommends libopenblas0-pthread libnghttp2-14 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 ferry \
     && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home --shell /usr/sbin/nologin ferry \
