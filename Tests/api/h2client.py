@@ -13,7 +13,7 @@ import h2.settings
 
 
 class H2Client:
-    def __init__(self, port: int, host: str = "127.0.0.1"):
+    def __init__(self, port: int, host: str = "127.0.0.1", initial_window: int | None = None):
         self.sock = socket.create_connection((host, port), timeout=30)
         self.authority = f"{host}:{port}"
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
@@ -22,6 +22,11 @@ class H2Client:
         self.goaway = None  # (error_code, last_stream_id)
         self.buffer = b""
         self.closed = False
+        # With a window given, received DATA is not acknowledged: the server may send no more than the window.
+        self.auto_ack = initial_window is None
+        if initial_window is not None:
+            self.conn.local_settings = h2.settings.Settings(
+                client=True, initial_values={h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: initial_window})
         self.conn.initiate_connection()
         self.flush()
 
@@ -95,7 +100,8 @@ class H2Client:
                 response["headers"] = headers
             elif isinstance(event, h2.events.DataReceived):
                 response["body"] += event.data
-                self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+                if self.auto_ack:
+                    self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
             elif isinstance(event, h2.events.StreamEnded):
                 response["ended"] = True
             elif isinstance(event, h2.events.StreamReset):
@@ -115,6 +121,11 @@ class H2Client:
     def done(self, stream_id: int) -> bool:
         response = self.responses[stream_id]
         return response["ended"] or response["reset"] is not None
+
+    def grant(self, stream_id: int, increment: int):
+        """Opens the stream's window by `increment` bytes (WINDOW_UPDATE)."""
+        self.conn.increment_flow_control_window(increment, stream_id)
+        self.flush()
 
     def send_raw(self, data: bytes):
         self.sock.sendall(data)

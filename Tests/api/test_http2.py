@@ -93,6 +93,29 @@ def test_100_concurrent_streams_all_get_the_right_answer(stories):
         client.close()
 
 
+def test_a_streamed_completion_waits_for_the_clients_flow_control_window(stories):
+    payload = {**COMPLETION, "max_tokens": 60, "ignore_eos": True, "stream": True}
+    http1 = requests.post(stories.base + "/v1/completions", json=payload, timeout=60).content
+    client = H2Client(stories.port, initial_window=512)
+    try:
+        stream_id = client.post_json("/v1/completions", payload)
+        client.read_until(lambda: len(client.responses[stream_id]["body"]) >= 512)
+        deadline = time.monotonic() + 1.5  # the whole generation takes far less: only the window holds it back
+        while time.monotonic() < deadline:
+            client.sock.settimeout(0.1)
+            try:
+                assert client.read_once(timeout=0.1)
+            except TimeoutError:
+                pass
+        response = client.responses[stream_id]
+        assert len(response["body"]) == 512 and not response["ended"]
+        client.grant(stream_id, 1 << 20)
+        client.read_until(lambda: client.done(stream_id))
+        assert response["ended"] and sse_texts(response["body"]) == sse_texts(http1)
+    finally:
+        client.close()
+
+
 def metrics_after_abort(server: Server) -> tuple[str, float | None]:
     deadline = time.monotonic() + 10
     metrics, usage = "", None
