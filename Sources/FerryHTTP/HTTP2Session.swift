@@ -72,7 +72,9 @@ final class HTTP2Session: @unchecked Sendable {
             nghttp2_session_mem_recv(session, buffer.baseAddress, buffer.count)
         }
         if result < 0 {
-            // Fatal: not HTTP/2 (bad preface), a flood, or out of memory. libnghttp2 may have queued a GOAWAY.
+            // Fatal: not HTTP/2 (bad preface), a flood, or out of memory. Send the GOAWAY libnghttp2 may have
+            // queued, then close.
+            sendPending()
             finish()
             return
         }

@@ -116,6 +116,24 @@ def test_a_streamed_completion_waits_for_the_clients_flow_control_window(stories
         client.close()
 
 
+def test_oversized_bodies_and_headers_get_413_and_431_and_the_connection_serves_on(stories):
+    client = H2Client(stories.port)
+    try:
+        too_large = client.request("POST", "/v1/completions", body=None, end_stream=False,
+                                   headers=[("content-type", "application/json"),
+                                            ("content-length", str(33 << 20))])
+        huge_header = client.request("GET", "/live", headers=[("x-filler", "h" * (65 << 10))])
+        client.read_until(lambda: client.done(too_large) and client.done(huge_header))
+        assert client.responses[too_large]["status"] == 413
+        assert json.loads(client.responses[too_large]["body"])["error"]["code"] == 413
+        assert client.responses[huge_header]["status"] == 431
+        ok = client.request("GET", "/live")
+        client.read_until(lambda: client.done(ok))
+        assert client.responses[ok]["status"] == 200
+    finally:
+        client.close()
+
+
 def metrics_after_abort(server: Server) -> tuple[str, float | None]:
     deadline = time.monotonic() + 10
     metrics, usage = "", None
