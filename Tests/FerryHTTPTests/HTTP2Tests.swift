@@ -72,6 +72,23 @@ import Testing
         }
     }
 
+    @Test func anIdleConnectionGetsGoawayNoErrorThenCloses() async throws {
+        try await withServer(configure: { $0.timeouts.idle = .milliseconds(200) }) { _, port in
+            let client = try RawClient(port: port)
+            try client.send(HTTPConnection.http2Preface + H2.frame(type: 4, flags: 0, stream: 0, payload: []))
+            try client.send(H2.frame(type: 1, flags: 5, stream: 1, payload: H2.request("GET", "/live")))
+            _ = try H2.readResponse(client, stream: 1)
+            var goaway: [UInt8]?
+            while goaway == nil {
+                let header = try client.readExactly(9)
+                let payload = try client.readExactly(Int(header[0]) << 16 | Int(header[1]) << 8 | Int(header[2]))
+                if header[3] == 7 { goaway = payload }
+            }
+            #expect(goaway.map { Array($0[0..<8]) } == [0, 0, 0, 1, 0, 0, 0, 0])  // last stream 1, NO_ERROR
+            #expect(client.isClosedByServer())
+        }
+    }
+
     @Test func withHTTP2DisabledThePrefaceIsNotHTTP2() async throws {
         try await withServer(configure: { $0.http2.isEnabled = false }) { _, port in
             let client = try RawClient(port: port)
