@@ -11,6 +11,7 @@ import CNghttp2
 /// Note: `@unchecked Sendable` because everything is used only on the connection's loop; libnghttp2 calls back
 /// synchronously from `receive` and `sendPending`.
 final class HTTP2Session: @unchecked Sendable {
+    /// Unowned: the connection owns its session (`HTTPConnection.http2`).
     unowned let connection: HTTPConnection
     let settings: HTTP2Settings
     private var session: OpaquePointer?
@@ -93,9 +94,12 @@ final class HTTP2Session: @unchecked Sendable {
     func scheduleSend() {
         guard !isSendScheduled, !isSending else { return }
         isSendScheduled = true
+        let connection = self.connection  // kept alive until the block ran (`connection` is unowned here)
         connection.loop.execute { [self] in
-            isSendScheduled = false
-            sendPending()
+            withExtendedLifetime(connection) {
+                isSendScheduled = false
+                sendPending()
+            }
         }
     }
 

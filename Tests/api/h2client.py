@@ -38,7 +38,7 @@ class H2Client:
             self.sock.sendall(data)
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: list | None = None,
-                end_stream: bool = True) -> int:
+                end_stream: bool = True, flush: bool = True) -> int:
         stream_id = self.conn.get_next_available_stream_id()
         fields = [(":method", method), (":path", path), (":scheme", "http"), (":authority", self.authority)]
         if body is not None:
@@ -48,11 +48,12 @@ class H2Client:
         if body is not None:
             self.conn.send_data(stream_id, body, end_stream=end_stream)
         self.responses[stream_id] = {"status": None, "headers": {}, "body": b"", "ended": False, "reset": None}
-        self.flush()
+        if flush:
+            self.flush()
         return stream_id
 
-    def post_json(self, path: str, payload: dict) -> int:
-        return self.request("POST", path, json.dumps(payload).encode())
+    def post_json(self, path: str, payload: dict, flush: bool = True) -> int:
+        return self.request("POST", path, json.dumps(payload).encode(), flush=flush)
 
     def reset(self, stream_id: int, code: int = 8):  # 8 = CANCEL
         self.conn.reset_stream(stream_id, error_code=code)

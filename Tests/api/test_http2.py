@@ -134,14 +134,14 @@ def test_oversized_bodies_and_headers_get_413_and_431_and_the_connection_serves_
         client.close()
 
 
-def metrics_after_abort(server: Server) -> tuple[str, float | None]:
+def metrics_after_abort(server: Server, aborts: int = 1) -> tuple[str, float | None]:
     deadline = time.monotonic() + 10
     metrics, usage = "", None
     while time.monotonic() < deadline:
         metrics = requests.get(server.base + "/metrics", timeout=5).text
         lines = [line for line in metrics.splitlines() if line.startswith("vllm:kv_cache_usage_perc{")]
         usage = float(lines[0].split()[-1]) if lines else None
-        if 'finished_reason="abort"} 1.0' in metrics and usage == 0.0:
+        if f'finished_reason="abort"}} {aborts}.0' in metrics and usage == 0.0:
             break
         time.sleep(0.1)
     return metrics, usage
@@ -163,6 +163,16 @@ def test_a_stream_reset_mid_sse_aborts_the_request_and_frees_its_blocks():
         client.read_until(lambda: client.done(again))
         assert client.responses[again]["status"] == 200
         client.close()
+
+        # A client whose TCP connection drops mid-SSE: every stream of it is aborted too.
+        gone = H2Client(server.port)
+        ids = [gone.post_json("/v1/completions", {"prompt": "Once upon a time", "max_tokens": 450, "temperature": 0,
+                                                   "ignore_eos": True, "stream": True}) for _ in range(2)]
+        gone.read_until(lambda: all(gone.responses[i]["body"].count(b"data: ") >= 3 for i in ids))
+        gone.close()
+        metrics, usage = metrics_after_abort(server, aborts=3)
+        assert 'finished_reason="abort"} 3.0' in metrics
+        assert usage == 0.0
     finally:
         server.stop()
 
@@ -188,9 +198,10 @@ def test_streams_beyond_the_concurrency_limit_are_refused():
     try:
         client = H2Client(server.port)
         # The h2 package would itself hold back streams beyond the server's limit once it knows it: open all
-        # four in the first flight, before reading the server's SETTINGS.
-        slow = {"prompt": "Once upon a time", "max_tokens": 40, "temperature": 0, "ignore_eos": True}
-        ids = [client.post_json("/v1/completions", slow) for _ in range(4)]
+        # four in the first flight (one write), before reading the server's SETTINGS.
+        slow = {"prompt": "Once upon a time", "max_tokens": 100, "temperature": 0, "ignore_eos": True}
+        ids = [client.post_json("/v1/completions", slow, flush=False) for _ in range(4)]
+        client.flush()
         client.read_until(lambda: all(client.done(i) for i in ids))
         codes = [(client.responses[i]["status"], client.responses[i]["reset"]) for i in ids]
         assert codes[:2] == [(200, None), (200, None)], codes
