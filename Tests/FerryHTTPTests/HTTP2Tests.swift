@@ -34,6 +34,23 @@ import Testing
         #expect(!empty.contains { $0.name == "content-length" })
     }
 
+    // MARK: - The writer's side of the sink seam
+
+    @Test func theWriterStateHandsAnHTTP2HeadOverOnceAndBodyBytesUnframed() throws {
+        var state = ResponseWriterState(highWaterMark: 8, lowWaterMark: 2, maxBufferedBytes: 64)
+        let head = ResponseHead(status: .ok, headers: ["Content-Type": "text/event-stream"], contentLength: nil)
+        try state.beginHead(status: .ok, keepAlive: true, head: head)
+        #expect(state.enqueue([], bodyBytes: 0, isEnd: false, isBounded: false, flushFollows: false) == .scheduleFlush)
+        let first = state.takeOutbox()
+        #expect(first.head == head && first.chunks.isEmpty && !first.isEnd)
+        _ = state.enqueue([[1, 2, 3], [4, 5, 6, 7, 8, 9]], bodyBytes: 9, isEnd: false, isBounded: true,
+                          flushFollows: false)
+        #expect(!state.isWritable)  // 9 unsent bytes ≥ the high-water mark
+        let second = state.takeOutbox()
+        #expect(second.head == nil && second.chunks == [[1, 2, 3], [4, 5, 6, 7, 8, 9]])
+        #expect(state.connectionQueueChanged(to: 2).isEmpty && state.isWritable)  // the stream framed 7 of them
+    }
+
     // MARK: - h2c end to end
 
     @Test func h2cWithPriorKnowledgeReachesTheSameRouter() async throws {
@@ -69,6 +86,41 @@ import Testing
                 let response = try H2.readResponse(client, stream: id)
                 #expect(String(decoding: response.body, as: UTF8.self) == "data: 0\n\ndata: 1\n\ndata: 2\n\n")
             }
+        }
+    }
+
+    @Test func aStreamTheClientDoesNotReadBackPressuresItsWriter() async throws {
+        let sawBackPressure = LockedValue<Bool?>(nil)
+        let written = Signal()
+        let drained = Signal()
+        var router = HTTPRouter()
+        router.add(.get, "/big") { _, writer in
+            DispatchQueue.global().async {
+                guard let stream = try? writer.startStream() else { return }
+                let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 64 << 10)
+                for _ in 0..<24 { stream.write(chunk) }  // 1.5 MiB, over the 1 MiB high-water mark
+                sawBackPressure.set(!stream.isWritable)
+                written.fire()
+                writer.whenWritable {
+                    stream.finish()
+                    drained.fire()
+                }
+            }
+        }
+        try await withServer(responder: router) { _, port in
+            let client = try RawClient(port: port)
+            let zeroWindow: [UInt8] = [0, 4, 0, 0, 0, 0]  // SETTINGS_INITIAL_WINDOW_SIZE = 0: no DATA may flow
+            try client.send(HTTPConnection.http2Preface + H2.frame(type: 4, flags: 0, stream: 0, payload: zeroWindow))
+            try client.send(H2.frame(type: 1, flags: 5, stream: 1, payload: H2.request("GET", "/big")))
+            #expect(written.wait())
+            #expect(sawBackPressure.get() == true)
+            #expect(!drained.wait(seconds: 0.3))
+            let grant: [UInt8] = [0, 0x40, 0, 0]  // 4 MiB
+            try client.send(H2.frame(type: 8, flags: 0, stream: 0, payload: grant)
+                            + H2.frame(type: 8, flags: 0, stream: 1, payload: grant))
+            let response = try H2.readResponse(client, stream: 1)
+            #expect(response.body.count == 24 << 16)
+            #expect(drained.wait())
         }
     }
 
