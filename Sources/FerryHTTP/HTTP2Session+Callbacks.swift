@@ -13,6 +13,7 @@ enum HTTP2Callbacks {
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, onFrameReceived)
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, onDataChunk)
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, onStreamClose)
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, onFrameSent)
         return callbacks
     }
 
@@ -50,8 +51,10 @@ enum HTTP2Callbacks {
         let type = frame.pointee.hd.type
         guard type == UInt8(NGHTTP2_HEADERS.rawValue) || type == UInt8(NGHTTP2_DATA.rawValue) else { return 0 }
         let session = owner(userData)
-        guard let stream = session.streams[frame.pointee.hd.stream_id], !stream.isDispatched else { return 0 }
+        guard let stream = session.streams[frame.pointee.hd.stream_id] else { return 0 }
         let endsStream = frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
+        if endsStream { stream.isRequestEnded = true }
+        guard !stream.isDispatched else { return 0 }
         let refusedEarly = type == UInt8(NGHTTP2_HEADERS.rawValue) && stream.headersEnded(limits: session.limits)
         if endsStream || refusedEarly { session.completedRequests.append(stream) }
         return 0
@@ -65,6 +68,19 @@ enum HTTP2Callbacks {
         if stream.receivedBody(UnsafeBufferPointer(start: data, count: length), limits: session.limits) {
             session.completedRequests.append(stream)  // 413 now, not after the client sent it all
         }
+        return 0
+    }
+
+    /// A response that ended before its request did (413, 408, a handler answering early): RST_STREAM NO_ERROR
+    /// tells the client to stop sending the body (RFC 9113 §8.1).
+    static let onFrameSent: nghttp2_on_frame_send_callback = { session, frame, userData in
+        guard let session, let frame, frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 else {
+            return 0
+        }
+        let type = frame.pointee.hd.type
+        guard type == UInt8(NGHTTP2_HEADERS.rawValue) || type == UInt8(NGHTTP2_DATA.rawValue),
+              let stream = owner(userData).streams[frame.pointee.hd.stream_id], !stream.isRequestEnded else { return 0 }
+        _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id, NGHTTP2_NO_ERROR.rawValue)
         return 0
     }
 

@@ -204,10 +204,16 @@ final class HTTP2Session: @unchecked Sendable {
         sendPending()
     }
 
-    /// Idle timeout: no open stream for `timeouts.idle` → GOAWAY and close. Called on the loop by its ticker.
+    /// Request timeouts (a stream whose header block or body stalls is answered 408) and the idle timeout (no
+    /// open stream for `timeouts.idle` → GOAWAY and close). Called on the loop by its ticker.
     func checkDeadlines(now: ContinuousClock.Instant) {
+        let timeouts = connection.context.configuration.timeouts
+        let stalled = streams.values.filter { $0.requestTimedOut(now: now, timeouts: timeouts) }
+        for stream in stalled where !connection.machine.isClosed {
+            stream.dispatch(context: connection.context, peer: connection.peer)
+        }
         guard streams.isEmpty, !isGoingAway else { return }
-        if now - idleSince >= connection.context.configuration.timeouts.idle { drain() }
+        if now - idleSince >= timeouts.idle { drain() }
     }
 
     /// The connection closed: every open stream's writer sees `onClose`.

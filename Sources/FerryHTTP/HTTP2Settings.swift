@@ -3,8 +3,9 @@
 /// HTTP/2 settings of an `HTTPServer`: whether it speaks HTTP/2, and the limits it advertises and enforces.
 ///
 /// Limits shared with HTTP/1.1 come from `HTTPServerConfiguration`: the request body limit (`limits.maxBodyBytes`,
-/// 413), the header limit (`limits.maxHeadBytes`, advertised as SETTINGS_MAX_HEADER_LIST_SIZE, 431), the idle
-/// timeout (`timeouts.idle`: a connection with no open stream for that long gets GOAWAY NO_ERROR and closes) and the
+/// 413), the header limit (`limits.maxHeadBytes`, advertised as SETTINGS_MAX_HEADER_LIST_SIZE, 431), the header and
+/// body timeouts (per stream: a stalled request gets 408), the idle timeout (`timeouts.idle`: a connection with no
+/// open stream for that long gets GOAWAY NO_ERROR and closes) and the
 /// writers' buffer limits (a stream that would buffer past `maxWriteBufferBytes` is reset).
 public struct HTTP2Settings: Sendable, Equatable {
     /// Serve HTTP/2: cleartext h2c when a connection opens with the client preface (`PRI * HTTP/2.0`), and h2

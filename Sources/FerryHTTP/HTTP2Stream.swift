@@ -25,6 +25,12 @@ final class HTTP2Stream: HTTPResponseSink, @unchecked Sendable {
     private var refusal: (status: HTTPStatus, message: String)?
     /// The request went to the responder (or was refused); later DATA is ignored.
     private(set) var isDispatched = false
+    /// The client's header block ended (request body or END_STREAM may follow).
+    private var isHeadComplete = false
+    /// The client ended its side (END_STREAM): the request is whole.
+    var isRequestEnded = false
+    /// When the request last made progress (a header block, a DATA frame), for the header and body timeouts.
+    private var lastProgress = ContinuousClock.now
 
     // MARK: Response
     /// The writer of this stream's response. Weak, so a handler dropping it unfinished is noticed (its deinit calls
@@ -54,6 +60,7 @@ final class HTTP2Stream: HTTPResponseSink, @unchecked Sendable {
 
     /// One header field of the request's HEADERS (or trailing HEADERS) block.
     func receivedHeader(name: String, value: String, limits: HTTPRequestLimits) {
+        lastProgress = .now
         headerListBytes += name.utf8.count + value.utf8.count + 32
         guard refusal == nil else { return }
         guard headerListBytes <= limits.maxHeadBytes else {
@@ -72,6 +79,8 @@ final class HTTP2Stream: HTTPResponseSink, @unchecked Sendable {
     /// The request's header block ended: refuse now when its `content-length` is over the body limit.
     /// - Returns: true when the stream is ready to dispatch (refused early).
     func headersEnded(limits: HTTPRequestLimits) -> Bool {
+        isHeadComplete = true
+        lastProgress = .now
         if refusal == nil, let length = headers["content-length"].flatMap(Int.init), length > limits.maxBodyBytes {
             refusal = (.contentTooLarge, "The request body is too large.")
         }
@@ -80,6 +89,7 @@ final class HTTP2Stream: HTTPResponseSink, @unchecked Sendable {
 
     /// Body bytes of a DATA frame. - Returns: true when they broke the body limit (the stream is refused now).
     func receivedBody(_ bytes: UnsafeBufferPointer<UInt8>, limits: HTTPRequestLimits) -> Bool {
+        lastProgress = .now
         guard !isDispatched, refusal == nil else { return false }
         guard body.count + bytes.count <= limits.maxBodyBytes else {
             refusal = (.contentTooLarge, "The request body is too large.")
@@ -88,6 +98,16 @@ final class HTTP2Stream: HTTPResponseSink, @unchecked Sendable {
         }
         body.append(contentsOf: bytes)
         return false
+    }
+
+    /// True when the request stalled: its header block took longer than `timeouts.header`, or no body byte came
+    /// for `timeouts.body`. The stream is then answered 408 (as HTTP/1.1 does).
+    func requestTimedOut(now: ContinuousClock.Instant, timeouts: HTTPTimeouts) -> Bool {
+        guard !isDispatched, !isClosed, refusal == nil else { return false }
+        guard now - lastProgress >= (isHeadComplete ? timeouts.body : timeouts.header) else { return false }
+        refusal = (.requestTimeout, "The request was not received in time.")
+        body = []
+        return true
     }
 
     // MARK: - Dispatch (on the loop, outside libnghttp2's callbacks)

@@ -124,6 +124,24 @@ import Testing
         }
     }
 
+    @Test func aStalledRequestBodyGets408AndTheStreamIsReset() async throws {
+        try await withServer(configure: { $0.timeouts.body = .milliseconds(200) }) { _, port in
+            let client = try RawClient(port: port)
+            try client.send(HTTPConnection.http2Preface + H2.frame(type: 4, flags: 0, stream: 0, payload: []))
+            try client.send(H2.frame(type: 1, flags: 4, stream: 1, payload: H2.request("POST", "/echo")))
+            try client.send(H2.frame(type: 0, flags: 0, stream: 1, payload: Array("part".utf8)))
+            let response = try H2.readResponse(client, stream: 1)  // then nothing more: the body stalls
+            #expect(String(decoding: response.body, as: UTF8.self).contains("\"code\":408"))
+            var resetCode: [UInt8]?
+            while resetCode == nil {
+                let header = try client.readExactly(9)
+                let payload = try client.readExactly(Int(header[0]) << 16 | Int(header[1]) << 8 | Int(header[2]))
+                if header[3] == 3 && header[8] == 1 { resetCode = payload }
+            }
+            #expect(resetCode == [0, 0, 0, 0])  // RST_STREAM NO_ERROR: stop sending the body
+        }
+    }
+
     @Test func anIdleConnectionGetsGoawayNoErrorThenCloses() async throws {
         try await withServer(configure: { $0.timeouts.idle = .milliseconds(200) }) { _, port in
             let client = try RawClient(port: port)
