@@ -11,7 +11,7 @@
 # ---- build ----------------------------------------------------------------------------------------------------
 FROM swift:6.3.1-bookworm AS build
 
-# OpenBLAS headers for the CBLAS system-library target. Unpinned on purpose: bookworm's point releases only take
+# OpenBLAS and libnghttp2 headers for the CBLAS and CNghttp2 system-library targets. Unpinned on purpose: bookworm's point releases only take
 # security fixes, and a pinned Debian version disappears from the mirror after the next one.
 # hadolint ignore=DL3008
 RUN apt-get update \
