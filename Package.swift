@@ -23,6 +23,8 @@ let package = Package(
         // MARK: - C layer
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
         .target(name: "CKernelsCPU", dependencies: ["CBLAS"], path: "Sources/CKernelsCPU", cSettings: optimizedC,
                 linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
 
@@ -33,7 +35,7 @@ let package = Package(
         .target(name: "FerryScheduling", swiftSettings: swiftSettings),
         .target(name: "FerryEngine", dependencies: ["FerryModel", "FerryScheduling", "FerryTokenizer"],
                 swiftSettings: swiftSettings),
-        .target(name: "FerryHTTP", swiftSettings: swiftSettings),
+        .target(name: "FerryHTTP", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "FerryOpenAI", dependencies: ["FerryHTTP", "FerryEngine", "FerryTokenizer", "FerryScheduling"],
                 swiftSettings: swiftSettings),
         .executableTarget(
@@ -57,7 +59,7 @@ let package = Package(
         .testTarget(name: "FerrySchedulingTests", dependencies: ["FerryScheduling"], swiftSettings: swiftSettings),
         .testTarget(name: "FerryOpenAITests", dependencies: ["FerryOpenAI", "TestSupport"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP"], swiftSettings: swiftSettings),
+        .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP", "COpenSSL"], swiftSettings: swiftSettings),
         .testTarget(name: "FerryModelTests", dependencies: ["FerryModel", "FerryTokenizer", "TestSupport"],
                     swiftSettings: swiftSettings),
     ]

@@ -25,6 +25,10 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxPipelinedBytes: Int = 1 << 20
     /// Value of the `Server` header, or nil for none. Default nil.
     public var serverName: String?
+    /// Serve TLS with these credentials (shared and reloadable), or plain TCP when nil. Default nil.
+    public var tls: TLSServerContext?
+    /// Whether HTTP/2 may be spoken: TLS offers `h2` in ALPN only when true (else only `http/1.1`). Default false.
+    public var http2Enabled = false
 
     public init(host: String = "0.0.0.0", port: Int = 8000) {
         self.host = host
