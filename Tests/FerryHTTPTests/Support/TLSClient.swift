@@ -113,11 +113,42 @@ final class TLSClient {
         let lengthLine = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
         let length = lengthLine.flatMap { Int($0.split(separator: ":")[1].filter { $0 != " " }) } ?? 0
         buffer.removeSubrange(..<(headEnd! + 4))
+        if head.lowercased().contains("transfer-encoding: chunked") {
+            var body: [UInt8] = []
+            while true {
+                guard let size = Int(try readLine(), radix: 16) else { throw TLSClientError(description: "chunk") }
+                if size == 0 {
+                    while try !readLine().isEmpty {}
+                    return (status, head, body)
+                }
+                body += try readExactly(size)
+                _ = try readLine()
+            }
+        }
         while buffer.count < length {
             guard try fill() else { throw TLSClientError(description: "closed in the body") }
         }
         defer { buffer.removeSubrange(..<length) }
         return (status, head, Array(buffer[..<length]))
+    }
+
+    private func readLine() throws -> String {
+        while true {
+            if let lf = buffer.firstIndex(of: 10) {
+                let line = String(decoding: buffer[..<lf], as: UTF8.self)
+                buffer.removeSubrange(...lf)
+                return line.hasSuffix("\r") ? String(line.dropLast()) : line
+            }
+            guard try fill() else { throw TLSClientError(description: "closed inside a line") }
+        }
+    }
+
+    private func readExactly(_ count: Int) throws -> [UInt8] {
+        while buffer.count < count {
+            guard try fill() else { throw TLSClientError(description: "closed after \(buffer.count)/\(count)") }
+        }
+        defer { buffer.removeSubrange(..<count) }
+        return Array(buffer[..<count])
     }
 
     /// True when the server ended the connection (reading more returns the end).
