@@ -11,11 +11,11 @@
 # ---- build ----------------------------------------------------------------------------------------------------
 FROM swift:6.3.1-bookworm AS build
 
-# OpenBLAS headers for the CBLAS system-library target. Unpinned on purpose: bookworm's point releases only take
-# security fixes, and a pinned Debian version disappears from the mirror after the next one.
+# OpenBLAS and OpenSSL headers for the CBLAS and COpenSSL system-library targets. Unpinned on purpose: bookworm's
+# point releases only take security fixes, and a pinned Debian version disappears from the mirror after the next one.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libopenblas-dev \
+    && apt-get install -y --no-install-recommends libopenblas-dev libssl-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build
@@ -29,19 +29,20 @@ COPY Sources ./Sources
 COPY Tests ./Tests
 
 # --static-swift-stdlib links the Swift runtime and Foundation (ICU included) into the binary, so the runtime
-# stage needs no Swift libraries; only OpenBLAS, libstdc++ and libc stay dynamic. The linker strips symbols
-# (-s): 62 MB instead of 85.
+# stage needs no Swift libraries; only OpenBLAS, OpenSSL, libstdc++ and libc stay dynamic. The linker strips
+# symbols (-s): 62 MB instead of 85.
 RUN swift build -c release --product ferry --static-swift-stdlib -Xlinker -s \
     && install -D -m 0755 "$(swift build -c release --show-bin-path)/ferry" /out/usr/local/bin/ferry
 
 # ---- run ------------------------------------------------------------------------------------------------------
 FROM debian:bookworm-slim
 
-# libopenblas0-pthread: sgemm (brings libgfortran5, libquadmath0); libstdc++6 and libgcc-s1 are in the base.
+# libopenblas0-pthread: sgemm (brings libgfortran5, libquadmath0); libssl3: TLS (--ssl-certfile); libstdc++6 and
+# libgcc-s1 are in the base.
 # ca-certificates: TLS to the Hugging Face Hub. coreutils (in the base) provides the `sleep` of the preStop hook.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libopenblas0-pthread ca-certificates \
+    && apt-get install -y --no-install-recommends libopenblas0-pthread libssl3 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 ferry \
     && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home --shell /usr/sbin/nologin ferry \

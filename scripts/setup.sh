@@ -3,7 +3,7 @@
 # The Swift 6 toolchain itself is a prerequisite (https://www.swift.org/install/linux/).
 set -euo pipefail
 
-packages=(libopenblas-dev python3 python3-pip python3-venv unzip)
+packages=(libopenblas-dev libssl-dev openssl curl python3 python3-pip python3-venv unzip)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
