@@ -140,7 +140,7 @@ close_tls=$(requests_per_second -c"$connections" -H "Connection: close" "$tls/li
 printf '   http  %10s new connections+requests/s\n   https %10s new connections+requests/s (full TLS handshakes)\n' \
     "$close_plain" "$close_tls"
 s_time=$(timeout $((duration + 30)) openssl s_time -connect "127.0.0.1:$tls_port" -new -time "$duration" 2>&1 |
-    grep -E 'connections in [0-9.]+s' | head -1)
+    grep -E 'connections in [0-9]+ real seconds' | head -1)
 echo "   openssl s_time -new (one client, sequential, RSA 2048, $(openssl version | cut -d' ' -f1-2)): $s_time"
 
 echo "== 2. keep-alive GET /live: wrk -t$threads -c$connections, ${duration}s"

@@ -50,6 +50,16 @@ extension HTTPConnection {
         }
     }
 
+    /// A TLS handshake failed and OpenSSL wrote its alert: stop speaking TLS, shut our side down and linger
+    /// (reading and discarding, at most `timeouts.linger`), so the client reads the alert rather than a reset
+    /// caused by its unread bytes. Called on the loop.
+    func handshakeFailed() {
+        transport = .plain(fd: fd)
+        machine.closingResponseQueued()
+        resumeReading()
+        flushSocket()
+    }
+
     /// A client spoke plain HTTP to the TLS port: answer 400 in plain text, as nginx does, and close.
     func answerPlainHTTPOnTLSPort() {
         transport = .plain(fd: fd)

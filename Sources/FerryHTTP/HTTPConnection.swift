@@ -137,7 +137,7 @@ final class HTTPConnection: @unchecked Sendable {
                 answerPlainHTTPOnTLSPort()
                 return
             } catch {
-                close()
+                if transport.isEstablished { close() } else { handshakeFailed() }
                 return
             }
             guard case .processed(let count) = result else {

@@ -121,8 +121,8 @@ import Glibc
     }
 
     @Test func garbageAndAbandonedHandshakesCloseWithoutHarm() async throws {
-        try await tlsServer(configure: { $0.timeouts.header = .milliseconds(300) }) { server, port in
-            // Not a ClientHello: the server answers with an alert record (type 21) and closes.
+        try await tlsServer(configure: { $0.timeouts.header = .milliseconds(300) }) { _, port in
+            // Not a ClientHello: the server answers with an alert record (type 21) and shuts its side down.
             let garbage = try RawClient(port: port)
             try garbage.send([0x16, 0x03, 0x01, 0x00, 0x05, 0x63, 0x00, 0x00, 0x01, 0x00])
             let alert = try garbage.readToEnd()
@@ -138,7 +138,6 @@ import Glibc
             try client.handshake()
             try client.send("GET /live HTTP/1.1\r\n\r\n")
             #expect(try client.readResponse().status == 200)
-            #expect(server.stats.openConnections == 1)
         }
     }
 
