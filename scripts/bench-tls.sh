@@ -191,7 +191,7 @@ completion_rate() {  # base URL; prints "tokens/s MiB/s"
     done
     end=$(date +%s.%N)
     awk -v s="$start" -v e="$end" -v n="$completions" -v t="$max_tokens" -v b="$bytes" 'BEGIN {
-        printf "%.0f %.2f", n * t / (e - s), b / (e - s) / 1048576 }'
+        printf "%.0f %.2f\n", n * t / (e - s), b / (e - s) / 1048576 }'
 }
 read -r tokens_plain mib_plain < <(completion_rate "$plain")
 read -r tokens_tls mib_tls < <(completion_rate "$tls")
