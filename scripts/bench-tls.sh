@@ -6,15 +6,17 @@
 #   3. a raw streamed body (STREAM_MB MiB in 16 KiB chunks, back-pressure honoured) over https against http;
 #   4. streamed completions from `ferry serve` (stories260K, COMPLETIONS sequential SSE requests of
 #      MAX_TOKENS tokens, ignore_eos) over https against http, same binary.
+# Each figure is the best of ROUNDS runs alternating http and https (the machine is shared: compare ratios).
 # Parts 1-3 use a release server compiled from Sources/FerryHTTP with swiftc (as bench-http.sh); part 4 uses
 # $FERRY_BINARY (default .build/release/ferry, else .build/debug/ferry).
 #
 # Usage: scripts/bench-tls.sh
-# Env: DURATION (10), CONNECTIONS (64), THREADS (2), STREAM_MB (256), COMPLETIONS (20), MAX_TOKENS (400),
-#      FERRY_BINARY, MODEL (../shared/models/stories260K).
+# Env: DURATION (10), ROUNDS (3), CONNECTIONS (64), THREADS (2), STREAM_MB (256), COMPLETIONS (20),
+#      MAX_TOKENS (400), FERRY_BINARY, MODEL (../shared/models/stories260K).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 duration=${DURATION:-10}
+rounds=${ROUNDS:-3}
 connections=${CONNECTIONS:-64}
 threads=${THREADS:-2}
 stream_mb=${STREAM_MB:-256}
@@ -134,28 +136,44 @@ requests_per_second() {  # wrk arguments...
     timeout $((duration + 30)) wrk -t"$threads" -d"${duration}s" "$@" | awk '/Requests\/sec/ { print $2 }'
 }
 
-echo "== 1. handshakes: wrk -c$connections with 'Connection: close' (one TCP connection per request), ${duration}s"
-close_plain=$(requests_per_second -c"$connections" -H "Connection: close" "$plain/live")
-close_tls=$(requests_per_second -c"$connections" -H "Connection: close" "$tls/live")
-printf '   http  %10s new connections+requests/s\n   https %10s new connections+requests/s (full TLS handshakes)\n' \
-    "$close_plain" "$close_tls"
+max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
+
+# best_of NAME COMMAND...: runs COMMAND for "$plain" then "$tls", ROUNDS times; sets NAME_plain and NAME_tls.
+best_of() {
+    local name=$1 best_plain=0 best_tls=0
+    shift
+    for _ in $(seq "$rounds"); do
+        best_plain=$(max "$best_plain" "$("$@" "$plain")")
+        best_tls=$(max "$best_tls" "$("$@" "$tls")")
+    done
+    printf -v "${name}_plain" '%s' "$best_plain"
+    printf -v "${name}_tls" '%s' "$best_tls"
+}
+
+closing() { requests_per_second -c"$connections" -H "Connection: close" "$1/live"; }
+keep_alive() { requests_per_second -c"$connections" "$1/live"; }
+
+echo "== 1. handshakes: wrk -c$connections with 'Connection: close' (one TCP connection per request)," \
+    "${duration}s x $rounds"
+best_of close closing
+awk -v p="$close_plain" -v t="$close_tls" 'BEGIN {
+    printf "   http  %10.0f new connections+requests/s\n", p
+    printf "   https %10.0f new connections+requests/s (full TLS handshakes; %.2f of http)\n", t, t / p }' 
 s_time=$(timeout $((duration + 30)) openssl s_time -connect "127.0.0.1:$tls_port" -new -time "$duration" 2>&1 |
     grep -E 'connections in [0-9]+ real seconds' | head -1)
 echo "   openssl s_time -new (one client, sequential, RSA 2048, $(openssl version | cut -d' ' -f1-2)): $s_time"
 
-echo "== 2. keep-alive GET /live: wrk -t$threads -c$connections, ${duration}s"
-live_plain=$(requests_per_second -c"$connections" "$plain/live")
-live_tls=$(requests_per_second -c"$connections" "$tls/live")
+echo "== 2. keep-alive GET /live: wrk -t$threads -c$connections, ${duration}s x $rounds"
+best_of live keep_alive
 awk -v p="$live_plain" -v t="$live_tls" 'BEGIN {
     printf "   http  %10.0f requests/s\n   https %10.0f requests/s (%.2f of http)\n", p, t, t / p }'
 
-echo "== 3. one streamed body of ${stream_mb} MiB (16 KiB chunks), curl"
+echo "== 3. one streamed body of ${stream_mb} MiB (16 KiB chunks), curl, best of $rounds"
 stream_rate() {  # URL
     curl -s --cacert "$work/ca.pem" -o /dev/null -w '%{size_download} %{time_total}\n' "$1/stream?mb=$stream_mb" |
         awk '{ printf "%.0f", $1 / $2 / 1048576 }'
 }
-stream_plain=$(stream_rate "$plain")
-stream_tls=$(stream_rate "$tls")
+best_of stream stream_rate
 awk -v p="$stream_plain" -v t="$stream_tls" 'BEGIN {
     printf "   http  %6d MiB/s\n   https %6d MiB/s (%.2f of http)\n", p, t, t / p }'
 kill "${pids[@]}" 2>/dev/null || true
@@ -180,9 +198,8 @@ pids+=($!)
 wait_for "$plain/health"
 wait_for "$tls/health"
 body="{\"model\":\"m\",\"prompt\":\"Once upon a time\",\"max_tokens\":$max_tokens,\"temperature\":0,\"ignore_eos\":true,\"stream\":true}"
-completion_rate() {  # base URL; prints "tokens/s MiB/s"
+completion_rate() {  # base URL; prints tokens/s
     local start end bytes=0 size
-    curl -s --cacert "$work/ca.pem" -o /dev/null -H 'Content-Type: application/json' -d "$body" "$1/v1/completions"
     start=$(date +%s.%N)
     for _ in $(seq "$completions"); do
         size=$(curl -s --cacert "$work/ca.pem" -o /dev/null -w '%{size_download}' -H 'Content-Type: application/json' \
@@ -190,12 +207,14 @@ completion_rate() {  # base URL; prints "tokens/s MiB/s"
         bytes=$((bytes + size))
     done
     end=$(date +%s.%N)
-    awk -v s="$start" -v e="$end" -v n="$completions" -v t="$max_tokens" -v b="$bytes" 'BEGIN {
-        printf "%.0f %.2f\n", n * t / (e - s), b / (e - s) / 1048576 }'
+    echo "$bytes" >"$work/completion-bytes"
+    awk -v s="$start" -v e="$end" -v n="$completions" -v t="$max_tokens" 'BEGIN { printf "%.0f\n", n * t / (e - s) }'
 }
-read -r tokens_plain mib_plain < <(completion_rate "$plain")
-read -r tokens_tls mib_tls < <(completion_rate "$tls")
-echo "== 4. streamed completions: $completions sequential SSE requests x $max_tokens tokens, $(basename "$model"), $(basename "$(dirname "$binary")") binary"
-awk -v p="$tokens_plain" -v t="$tokens_tls" -v pm="$mib_plain" -v tm="$mib_tls" 'BEGIN {
-    printf "   http  %7.0f tokens/s (%.2f MiB/s of SSE)\n   https %7.0f tokens/s (%.2f MiB/s of SSE; %.2f of http)\n",
-        p, pm, t, tm, t / p }'
+completion_rate "$plain" >/dev/null  # warm-up, both servers
+completion_rate "$tls" >/dev/null
+echo "== 4. streamed completions: $completions sequential SSE requests x $max_tokens tokens," \
+    "$(basename "$model"), $(basename "$(dirname "$binary")") binary, best of $rounds"
+best_of tokens completion_rate
+awk -v p="$tokens_plain" -v t="$tokens_tls" -v b="$(cat "$work/completion-bytes")" -v n="$completions" 'BEGIN {
+    printf "   http  %7.0f tokens/s\n   https %7.0f tokens/s (%.2f of http); %.0f bytes of SSE per completion\n",
+        p, t, t / p, b / n }'
