@@ -4,15 +4,17 @@
 #      https and over http, and `openssl s_time -new` (full handshakes, no resumption);
 #   2. wrk on `GET /live` with keep-alive connections, https against http;
 #   3. a raw streamed body (STREAM_MB MiB in 16 KiB chunks, back-pressure honoured) over https against http;
-#   4. streamed completions from `ferry serve` (stories260K, COMPLETIONS sequential SSE requests of
+#   4. memory: the TLS server's RSS increase per idle connection (IDLE_CONNECTIONS, after the handshake and after
+#      one keep-alive request each);
+#   5. streamed completions from `ferry serve` (stories260K, COMPLETIONS sequential SSE requests of
 #      MAX_TOKENS tokens, ignore_eos) over https against http, same binary.
 # Each figure is the best of ROUNDS runs alternating http and https (the machine is shared: compare ratios).
-# Parts 1-3 use a release server compiled from Sources/FerryHTTP with swiftc (as bench-http.sh); part 4 uses
+# Parts 1-4 use a release server compiled from Sources/FerryHTTP with swiftc (as bench-http.sh); part 5 uses
 # $FERRY_BINARY (default .build/release/ferry, else .build/debug/ferry).
 #
 # Usage: scripts/bench-tls.sh
-# Env: DURATION (10), ROUNDS (3), CONNECTIONS (64), THREADS (2), STREAM_MB (256), COMPLETIONS (20),
-#      MAX_TOKENS (400), FERRY_BINARY, MODEL (../shared/models/stories260K).
+# Env: DURATION (10), ROUNDS (3), CONNECTIONS (64), THREADS (2), STREAM_MB (256), IDLE_CONNECTIONS (1000),
+#      COMPLETIONS (20), MAX_TOKENS (400), FERRY_BINARY, MODEL (../shared/models/stories260K).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 duration=${DURATION:-10}
@@ -20,6 +22,7 @@ rounds=${ROUNDS:-3}
 connections=${CONNECTIONS:-64}
 threads=${THREADS:-2}
 stream_mb=${STREAM_MB:-256}
+idle_connections=${IDLE_CONNECTIONS:-1000}
 completions=${COMPLETIONS:-20}
 max_tokens=${MAX_TOKENS:-400}
 model=${MODEL:-$root/../shared/models/stories260K}
@@ -180,6 +183,49 @@ kill "${pids[@]}" 2>/dev/null || true
 wait 2>/dev/null || true
 pids=()
 
+# --- memory per idle TLS connection ----------------------------------------------------------------------------------
+FERRY_BENCH_PORT=$tls_port FERRY_BENCH_CERT="$work/server.pem" FERRY_BENCH_KEY="$work/server.key" \
+    "$work/bench/ferry-tls-bench" >"$work/tls.log" 2>&1 &
+memory_pid=$!
+pids+=("$memory_pid")
+wait_for "https://127.0.0.1:$tls_port/live"
+echo "== 4. memory: $idle_connections idle TLS connections (after the handshake, then after one request each)"
+python3 - "$memory_pid" "$tls_port" "$idle_connections" "$work/ca.pem" <<'EOF'
+import socket, ssl, sys, time
+
+pid, port, count, ca = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+context = ssl.create_default_context(cafile=ca)
+
+def rss_kib():
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+
+time.sleep(0.5)
+base = rss_kib()
+sockets = [context.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="127.0.0.1")
+           for _ in range(count)]
+time.sleep(1.0)
+fresh = rss_kib()
+for s in sockets:
+    s.sendall(b"GET /live HTTP/1.1\r\nHost: bench\r\n\r\n")
+for s in sockets:
+    data = b""
+    while not data.endswith(b"ok"):
+        data += s.recv(4096)
+time.sleep(1.0)
+used = rss_kib()
+print(f"   RSS {base} KiB with no connection; after the handshakes +{fresh - base} KiB "
+      f"({(fresh - base) * 1024 / count:.0f} B each); after one request each (keep-alive idle): "
+      f"+{used - base} KiB ({(used - base) * 1024 / count:.0f} B each)")
+for s in sockets:
+    s.close()
+EOF
+kill "$memory_pid" 2>/dev/null || true
+wait "$memory_pid" 2>/dev/null || true
+pids=()
+
 # --- streamed completions from ferry serve ---------------------------------------------------------------------------
 binary=${FERRY_BINARY:-}
 if [ -z "$binary" ]; then
@@ -187,7 +233,7 @@ if [ -z "$binary" ]; then
     [ -x "$binary" ] || binary="$root/.build/debug/ferry"
 fi
 if [ ! -x "$binary" ] || [ ! -e "$model" ]; then
-    echo "== 4. skipped: no ferry binary ($binary) or model ($model)"
+    echo "== 5. skipped: no ferry binary ($binary) or model ($model)"
     exit 0
 fi
 "$binary" serve "$model" --host 127.0.0.1 --port $plain_port --served-model-name m >"$work/serve-plain.log" 2>&1 &
@@ -212,7 +258,7 @@ completion_rate() {  # base URL; prints tokens/s
 }
 completion_rate "$plain" >/dev/null  # warm-up, both servers
 completion_rate "$tls" >/dev/null
-echo "== 4. streamed completions: $completions sequential SSE requests x $max_tokens tokens," \
+echo "== 5. streamed completions: $completions sequential SSE requests x $max_tokens tokens," \
     "$(basename "$model"), $(basename "$(dirname "$binary")") binary, best of $rounds"
 best_of tokens completion_rate
 awk -v p="$tokens_plain" -v t="$tokens_tls" -v b="$(cat "$work/completion-bytes")" -v n="$completions" 'BEGIN {
