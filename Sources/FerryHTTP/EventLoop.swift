@@ -38,8 +38,16 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Connections (on the loop)
 
     /// Takes ownership of an accepted socket and starts serving it. Called on the loop.
+    /// A connection whose TLS session cannot be made (out of memory) is dropped.
     func adopt(fd: Int32, peer: SocketAddress) {
-        let connection = HTTPConnection(fd: fd, peer: peer, loop: self)
+        let transport: ConnectionTransport
+        do {
+            transport = try ConnectionTransport.make(fd: fd, context: context)
+        } catch {
+            Posix.close(fd)
+            return
+        }
+        let connection = HTTPConnection(fd: fd, peer: peer, loop: self, transport: transport)
         connections[ObjectIdentifier(connection)] = connection
         context.stats.openConnections.add(1, ordering: .relaxed)
         connection.start()

@@ -13,6 +13,11 @@ extension HTTPConnection {
             http2.receive(bytes)
             return
         }
+        if applicationProtocol == "h2" {
+            // TLS chose h2 through ALPN: these are the first decrypted bytes, the client's preface among them.
+            startHTTP2(initialBytes: bytes)
+            return
+        }
         guard var sniffed = prefaceCheck else {
             parser.append(bytes)
             return
@@ -31,8 +36,8 @@ extension HTTPConnection {
         }
     }
 
-    /// Serves this connection as HTTP/2 from now on. The preface check calls it for h2c; the TLS layer calls it
-    /// (`connection.startHTTP2()`) when ALPN selected "h2", before handing over any decrypted byte. The client's
+    /// Serves this connection as HTTP/2 from now on. The preface check calls it for h2c, `received` for a TLS
+    /// connection whose ALPN selected "h2", with its first decrypted bytes. The client's
     /// preface is then checked by libnghttp2 (a connection without it gets GOAWAY and closes). Called on the loop.
     func startHTTP2(initialBytes: ArraySlice<UInt8> = []) {
         guard http2 == nil, !machine.isClosed, machine.isReadingRequest else { return }

@@ -94,9 +94,9 @@ extension HTTPConnection {
     /// Writes queued bytes until the queue is empty or the socket is full (then waits on the write source).
     func flushSocket() {
         while !writeQueue.isEmpty {
-            let result: IOResult
+            let result: TransportResult
             do {
-                result = try Posix.writev(fd, writeQueue.pending, firstOffset: writeQueue.firstOffset)
+                result = try transport.write(writeQueue.pending, firstOffset: writeQueue.firstOffset)
             } catch {
                 close()
                 return
@@ -105,10 +105,17 @@ extension HTTPConnection {
             case .processed(let count):
                 writeQueue.consume(count)
                 machine.writeProgressed()
-            case .wouldBlock, .endOfFile:
+            case .wouldBlock(let interest):
                 machine.writeBlocked(now: .now)
-                enableWriteSource()
+                if interest == .write {
+                    enableWriteSource()
+                } else {
+                    waitForReadableToWrite()
+                }
                 writeQueueChanged(to: writeQueue.totalBytes)
+                return
+            case .endOfFile:
+                close()
                 return
             }
         }
@@ -120,10 +127,11 @@ extension HTTPConnection {
     /// Everything queued is on the wire: a closing connection shuts down its sending side and lingers.
     private func allWritten() {
         guard !machine.isClosed, machine.allWritten(now: .now) else { return }
+        transport.closeOutput()
         Posix.shutdownWrite(fd)
     }
 
-    private func enableWriteSource() {
+    func enableWriteSource() {
         if writeSource == nil {
             let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
             source.setEventHandler { [unowned self] in writable() }
@@ -137,8 +145,8 @@ extension HTTPConnection {
         }
     }
 
-    private func disableWriteSource() {
-        if isWriteSourceResumed, let writeSource {
+    func disableWriteSource() {
+        if isWriteSourceResumed, !readWaitsForWritable, let writeSource {
             writeSource.suspend()
             isWriteSourceResumed = false
         }
@@ -146,6 +154,14 @@ extension HTTPConnection {
 
     private func writable() {
         guard !machine.isClosed else { return }
+        if readWaitsForWritable {
+            readWritableArrived()
+            guard !machine.isClosed else { return }
+            if writeQueue.isEmpty {
+                disableWriteSource()
+                return
+            }
+        }
         flushSocket()
     }
 }

@@ -10,6 +10,9 @@ final class HTTPConnection: @unchecked Sendable {
     let fd: Int32
     let peer: SocketAddress
     let loop: EventLoop
+    /// Where bytes go: the socket itself or a TLS session on it (replaced by plain for the 400 answering plain
+    /// HTTP sent to a TLS port).
+    var transport: ConnectionTransport
 
     var parser: HTTPParser
     var machine: ConnectionStateMachine
@@ -25,15 +28,21 @@ final class HTTPConnection: @unchecked Sendable {
     var prefaceCheck: [UInt8]?
 
     private var readSource: (any DispatchSourceRead)?
-    private var isReadSuspended = false
+    private(set) var isReadSuspended = false
+    /// TLS cross-direction waits and reads of input buffered above the socket (see HTTPConnection+Transport).
+    var readWaitsForWritable = false
+    var readSuspendedForWrite = false
+    var writeWaitsForReadable = false
+    var isBufferedReadScheduled = false
     var writeSource: (any DispatchSourceWrite)?
     var isWriteSourceResumed = false
     /// Sources whose cancel handler has not run yet; the descriptor is closed after the last one.
     private var pendingCancellations = 0
 
     /// Called on the loop by `EventLoop.adopt`.
-    init(fd: Int32, peer: SocketAddress, loop: EventLoop) {
+    init(fd: Int32, peer: SocketAddress, loop: EventLoop, transport: ConnectionTransport) {
         self.fd = fd
+        self.transport = transport
         self.peer = peer
         self.loop = loop
         self.parser = HTTPParser(limits: loop.context.configuration.limits, remoteAddress: peer)
@@ -42,6 +51,10 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     var context: ServerContext { loop.context }
+
+    /// The protocol TLS's ALPN chose (`"h2"`, `"http/1.1"`), nil for plain TCP or a client that offered none.
+    /// Known before the first request byte is read.
+    var applicationProtocol: String? { transport.applicationProtocol }
 
     /// True when `writer` belongs to the request whose responder is running right now on this loop.
     /// Called on the loop.
@@ -65,6 +78,7 @@ final class HTTPConnection: @unchecked Sendable {
     func close() {
         guard !machine.isClosed else { return }
         machine.closed()
+        transport.closeOutput()
         if let readSource {
             readSource.cancel()
             if isReadSuspended { readSource.resume() }
@@ -115,14 +129,23 @@ final class HTTPConnection: @unchecked Sendable {
 
     // MARK: - Reading
 
-    /// Reads what the socket holds (up to 4 full buffers, then yields to other connections).
-    private func readable() {
+    /// Reads what the transport holds (up to 4 full buffers, then yields to other connections).
+    func readable() {
+        if writeWaitsForReadable {
+            writeWaitsForReadable = false
+            flushSocket()
+            guard !machine.isClosed else { return }
+        }
+        defer { readBufferedInputLater() }
         for _ in 0..<4 {
-            let result: IOResult
+            let result: TransportResult
             do {
-                result = try Posix.read(fd, into: &loop.readBuffer)
+                result = try transport.read(into: &loop.readBuffer)
+            } catch .plainHTTPRequest {
+                answerPlainHTTPOnTLSPort()
+                return
             } catch {
-                close()
+                if transport.isEstablished { close() } else { handshakeFailed() }
                 return
             }
             guard case .processed(let count) = result else {
@@ -133,6 +156,7 @@ final class HTTPConnection: @unchecked Sendable {
                     close()
                     return
                 }
+                if result == .wouldBlock(.write) { waitForWritableToRead() }
                 break
             }
             if !machine.isLingering { received(loop.readBuffer[0..<count]) }
@@ -202,6 +226,7 @@ final class HTTPConnection: @unchecked Sendable {
         guard isReadSuspended, let readSource else { return }
         readSource.resume()
         isReadSuspended = false
+        readBufferedInputLater()
     }
 
     private static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)

@@ -27,6 +27,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var serverName: String?
     /// HTTP/2 (h2c with prior knowledge, h2 through ALPN) and its limits. Enabled by default.
     public var http2 = HTTP2Settings()
+    /// Serve TLS with these credentials (shared and reloadable), or plain TCP when nil. Default nil.
+    public var tls: TLSServerContext?
 
     public init(host: String = "0.0.0.0", port: Int = 8000) {
         self.host = host

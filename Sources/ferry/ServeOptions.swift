@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
+import FerryHTTP
 import Foundation
 
 /// `ferry serve`'s flags, with vLLM's names and defaults (VLLM-COMPAT §2) where vLLM has the flag.
@@ -54,6 +55,25 @@ struct ServeOptions: ParsableArguments {
 
     @Option(help: "HTTP/2 streams a client may have open on one connection (SETTINGS_MAX_CONCURRENT_STREAMS).")
     var http2MaxConcurrentStreams = 100
+
+    // MARK: TLS
+    @Option(help: "PEM private key file; serve HTTPS (default: the key inside --ssl-certfile).")
+    var sslKeyfile: String?
+
+    @Option(help: "PEM certificate chain file; given, the server speaks HTTPS (TLS 1.2 and 1.3).")
+    var sslCertfile: String?
+
+    @Option(help: "PEM CA certificates that client certificates are verified against.")
+    var sslCaCerts: String?
+
+    @Option(help: "Client certificates: 0 = not asked (CERT_NONE), 1 = optional, 2 = required.")
+    var sslCertReqs = 0
+
+    @Option(help: "OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites keep OpenSSL's defaults).")
+    var sslCiphers: String?
+
+    @Flag(help: "Reload the certificate when its files change (SIGHUP reloads in any case).")
+    var enableSslRefresh = false
 
     // MARK: Engine
     @Option(help: "Context length (default: the model's max_position_embeddings).")
@@ -129,6 +149,14 @@ struct ServeOptions: ParsableArguments {
         guard (1...1_000_000).contains(http2MaxConcurrentStreams) else {
             throw ValidationError("--http2-max-concurrent-streams must be in 1...1000000")
         }
+        guard (0...2).contains(sslCertReqs) else { throw ValidationError("--ssl-cert-reqs must be 0, 1 or 2") }
+        if sslCertfile == nil {
+            for (flag, given) in [("--ssl-keyfile", sslKeyfile != nil), ("--ssl-ca-certs", sslCaCerts != nil),
+                                  ("--ssl-ciphers", sslCiphers != nil), ("--enable-ssl-refresh", enableSslRefresh),
+                                  ("--ssl-cert-reqs", sslCertReqs != 0)] where given {
+                throw ValidationError("\(flag) needs --ssl-certfile (the server's certificate)")
+            }
+        }
         guard maxRequestBodyBytes > 0 else { throw ValidationError("--max-request-body-bytes must be positive") }
         guard ["auto", "float32", "float", "float16", "half", "bfloat16"].contains(dtype) else {
             throw ValidationError("--dtype must be auto, float32, float16 or bfloat16")
@@ -139,6 +167,14 @@ struct ServeOptions: ParsableArguments {
     var drainTimeout: Double? {
         if let shutdownTimeout { return shutdownTimeout > 0 ? shutdownTimeout : nil }
         return shutdownMode == "drain" ? shutdownDrainTimeout : nil
+    }
+
+    /// The TLS credentials' files, or nil to serve plain HTTP.
+    var tlsConfiguration: TLSConfiguration? {
+        guard let sslCertfile else { return nil }
+        return TLSConfiguration(certificateChainFile: sslCertfile, privateKeyFile: sslKeyfile,
+                                caCertificatesFile: sslCaCerts,
+                                clientCertificates: .init(rawValue: sslCertReqs) ?? .none, ciphers: sslCiphers)
     }
 
     /// API keys from the flag, else the environment.

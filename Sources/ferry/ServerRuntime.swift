@@ -23,6 +23,7 @@ final class ServerRuntime: @unchecked Sendable {
     private var isShuttingDown = false
     private let signalQueue = DispatchQueue(label: "ferry.signals")
     private var signalSources: [any DispatchSourceSignal] = []
+    private let tlsReloader: TLSReloader?
 
     init(modelPath: String, options: ServeOptions, hub: HubOptions, logger: Logger) throws {
         self.modelPath = modelPath
@@ -53,8 +54,33 @@ final class ServerRuntime: @unchecked Sendable {
         configuration.serverName = "ferry"
         configuration.http2.isEnabled = options.http2
         configuration.http2.maxConcurrentStreams = options.http2MaxConcurrentStreams
+        if let tls = options.tlsConfiguration {
+            let context: TLSServerContext
+            do {
+                context = try TLSServerContext(configuration: tls)
+            } catch {
+                throw ValidationErrorMessage(Self.flagged(error))
+            }
+            configuration.tls = context
+            tlsReloader = TLSReloader(context: context, logger: logger)
+        } else {
+            tlsReloader = nil
+        }
         server = HTTPServer(configuration: configuration,
                             responder: APIRoutes.responder(context: context, version: FerryVersion.current))
+    }
+
+    /// A TLS setup error, prefixed with the flag whose file is at fault.
+    static func flagged(_ error: TLSError) -> String {
+        switch error.kind {
+        case .certificateChain: return "--ssl-certfile: \(error)"
+        case .privateKey: return "--ssl-keyfile: \(error)"
+        case .keyMismatch: return "--ssl-keyfile / --ssl-certfile: \(error)"
+        case .caCertificates: return "--ssl-ca-certs: \(error)"
+        case .ciphers: return "--ssl-ciphers: \(error)"
+        case .missingCACertificates: return "--ssl-cert-reqs needs --ssl-ca-certs: \(error)"
+        case .setup, .connection: return "TLS: \(error)"
+        }
     }
 
     static func jsonList(_ text: String, flag: String) throws -> [String] {
@@ -67,8 +93,14 @@ final class ServerRuntime: @unchecked Sendable {
     /// Binds, starts loading, and blocks until shutdown ends the process.
     func run() throws {
         installSignalHandlers()
+        tlsReloader?.start(watchFiles: options.enableSslRefresh)
         try server.start()
-        logger.info("listening", metadata: ["address": "\(server.localAddress.map { "\($0)" } ?? "?")"])
+        var metadata: Logger.Metadata = ["address": "\(server.localAddress.map { "\($0)" } ?? "?")"]
+        if let tls = server.configuration.tls {
+            metadata["tls"] = "on"
+            metadata["serial"] = "\(tls.certificateSerial)"
+        }
+        logger.info("listening", metadata: metadata)
         let loader = Thread { [self] in load() }
         loader.name = "ferry-loader"
         loader.stackSize = 8 << 20

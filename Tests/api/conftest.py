@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import time
 import urllib.request
@@ -33,11 +34,18 @@ def free_port() -> int:
 
 
 class Server:
-    """A `ferry serve` child process on 127.0.0.1:port."""
+    """A `ferry serve` child process on 127.0.0.1:port; with `ca` (a CA file) it is probed over https, presenting
+    `client_cert` (a (certificate, key) pair) when given. Extra `args` go to `ferry serve` as they are."""
 
-    def __init__(self, model: str, *args: str, env: dict | None = None, wait_ready: bool = True):
+    def __init__(self, model: str, *args: str, env: dict | None = None, wait_ready: bool = True,
+                 ca: str | None = None, client_cert: tuple[str, str] | None = None):
         self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"{'https' if ca else 'http'}://127.0.0.1:{self.port}"
+        self.ssl_context = None
+        if ca:
+            self.ssl_context = ssl.create_default_context(cafile=ca)
+            if client_cert:
+                self.ssl_context.load_cert_chain(*client_cert)
         self.log = open(ROOT / ".build" / f"serve-{self.port}.log", "w+")
         command = [str(FERRY), "serve", model, "--host", "127.0.0.1", "--port", str(self.port), *args]
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
@@ -48,7 +56,7 @@ class Server:
 
     def status(self, path: str) -> int:
         try:
-            with urllib.request.urlopen(self.base + path, timeout=5) as response:
+            with urllib.request.urlopen(self.base + path, timeout=5, context=self.ssl_context) as response:
                 return response.status
         except urllib.error.HTTPError as error:
             return error.code
