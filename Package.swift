@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "FerryKernelsTests", dependencies: ["FerryKernels", "CKernelsCPU", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "FerryTokenizerTests", dependencies: ["FerryTokenizer", "TestSupport"],
-                    swiftSettings: swiftSettings),
+                    exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryScheduling", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "FerrySchedulingTests", dependencies: ["FerryScheduling"], swiftSettings: swiftSettings),

@@ -19,6 +19,8 @@ fi
 if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q avx512f /proc/cpuinfo 2>/dev/null; then
     export OPENBLAS_CORETYPE=SkylakeX
 fi
+# No full Foundation in the product (it would bring ICU back into the static binary).
+"$root/scripts/check-no-foundation.sh"
 swift build --build-tests "$@"
 swift test --skip-build "$@"
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+import Dispatch
 import FerryKernels
 import FerryModel
 import FerryScheduling
-import Foundation
+import FoundationEssentials
 
 /// The engine: one dedicated thread that owns the scheduler, the model runner and the KV cache, and loops
 /// drain inbox → schedule → build batch → forward → sample → update → publish, sleeping when there is no work.
@@ -20,11 +21,11 @@ public final class Engine: @unchecked Sendable {
     }
 
     public let configuration: SchedulerConfig
-    private let condition = NSCondition()
+    private let condition = PosixLock()
     private var inbox: [Command] = []
     private var isStopping = false
     private var latestStats = EngineStats()
-    private var thread: Thread?
+    private var isStarted = false
     private let finished = DispatchSemaphore(value: 0)
 
     // Engine thread only.
@@ -52,14 +53,11 @@ public final class Engine: @unchecked Sendable {
 
     /// Starts the engine thread. Call once.
     public func start() {
-        let thread = Thread { [self] in
+        isStarted = true
+        PosixThread.start(name: "ferry-engine") { [self] in
             run()
             finished.signal()
         }
-        thread.name = "ferry-engine"
-        thread.stackSize = 8 << 20
-        self.thread = thread
-        thread.start()
     }
 
     /// Queues a request; its events arrive on `sink` from the engine thread. Callable from any thread.
@@ -89,8 +87,8 @@ public final class Engine: @unchecked Sendable {
         isStopping = true
         condition.signal()
         condition.unlock()
-        if thread != nil { finished.wait() }
-        thread = nil
+        if isStarted { finished.wait() }
+        isStarted = false
     }
 
     /// The figures of the last finished step. Callable from any thread.
@@ -154,7 +152,7 @@ public final class Engine: @unchecked Sendable {
         guard !output.isEmpty else {
             // Requests exist but none can run now (nothing fits): wait for an abort or a finish.
             condition.lock()
-            if inbox.isEmpty && !isStopping { _ = condition.wait(until: Date().addingTimeInterval(0.005)) }
+            if inbox.isEmpty && !isStopping { condition.wait(seconds: 0.005) }
             condition.unlock()
             return
         }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// How many KV blocks to allocate: from an explicit byte budget, or a fraction of the memory available to the
 /// process (the cgroup limit in a container, else MemAvailable), never more than `maxNumSeqs` full-length
@@ -65,7 +65,7 @@ public enum MemoryInfo {
 
     private static func readNumber(_ path: String) -> Int? {
         (try? String(contentsOfFile: path, encoding: .utf8)).flatMap {
-            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            Int($0.trimmingWhitespace())
         }
     }
 }

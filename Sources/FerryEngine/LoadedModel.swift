@@ -3,7 +3,7 @@ import FerryKernels
 import FerryModel
 import FerryScheduling
 import FerryTokenizer
-import Foundation
+import FoundationEssentials
 
 /// A model ready to generate: weights on a backend, its tokenizer, and the defaults of its generation config.
 public struct LoadedModel: @unchecked Sendable {

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import FerryScheduling
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A token id with its log-probability under the model.
 public struct TokenLogprob: Sendable, Equatable {

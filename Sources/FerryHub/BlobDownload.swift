@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// Brings one file of a snapshot into the cache: the blob (downloaded, resumed, verified, renamed), then the link.
 struct BlobDownload {
@@ -19,7 +19,7 @@ struct BlobDownload {
 
     private func isWhole(_ blob: URL, size: Int64) -> Bool {
         let attributes = try? FileManager.default.attributesOfItem(atPath: blob.path)
-        return (attributes?[.size] as? NSNumber)?.int64Value == size
+        return (attributes?[.size] as? any BinaryInteger).map { Int64($0) } == size
     }
 
     /// The digest that checks a blob named `etag`: sha256 for LFS names, git's blob sha1 for the others.
@@ -61,7 +61,7 @@ struct BlobDownload {
                 throw .connection(url: metadata.downloadURL, reason: reason + "; the partial file is kept and the "
                     + "next start resumes it", attempts: attempts)
             }
-            Thread.sleep(forTimeInterval: client.settings.delay(beforeAttempt: attempt))
+            pause(seconds: client.settings.delay(beforeAttempt: attempt))
             do {
                 let response = try client.download(metadata.downloadURL, file: file, resumeFrom: have,
                                                    digest: digest, progress: progress.update)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +12,7 @@ final class BlobLock {
 
     /// Takes the lock at `path` (creating the file and its folder); blocks while another process holds it.
     init(path: String) throws(HubError) {
-        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+        try? FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
                                                  withIntermediateDirectories: true)
         descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw BlobFile.error(errno, path: path) }
@@ -101,7 +101,7 @@ final class BlobFile {
 
     /// `errno` as a `HubError` for `path`.
     static func error(_ code: Int32, path: String) -> HubError {
-        if isNoSpace(code) { return .diskFull(folder: (path as NSString).deletingLastPathComponent, needed: nil) }
+        if isNoSpace(code) { return .diskFull(folder: URL(fileURLWithPath: path).deletingLastPathComponent().path, needed: nil) }
         return .fileSystem(path: path, reason: String(cString: strerror(code)))
     }
 }

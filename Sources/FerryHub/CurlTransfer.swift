@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import CCurl
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -132,14 +132,14 @@ private final class TransferState {
 
     /// One header line; a status line starts a new response (after a redirect or a 100 Continue).
     func header(_ line: UnsafeRawBufferPointer) {
-        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(decoding: line, as: UTF8.self).trimmingWhitespace()
         if text.hasPrefix("HTTP/") {
             headers = [:]
             return
         }
         guard let colon = text.firstIndex(of: ":") else { return }
         let name = text[..<colon].lowercased()
-        headers[name] = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        headers[name] = text[text.index(after: colon)...].trimmingWhitespace()
     }
 
     /// Body bytes. Returns false to abort the transfer (`failure` says why).

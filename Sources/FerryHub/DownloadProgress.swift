@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// Progress lines for one file, at most one per `interval` seconds plus the last:
 /// `downloading model.safetensors: 512.0 MB / 1.0 GB (50%), 85.3 MB/s`.
@@ -32,7 +32,7 @@ final class DownloadProgress {
 
     /// The closing line of a finished file.
     func finish(_ bytes: Int64) {
-        log(line(bytes, now: Date()).replacingOccurrences(of: "downloading", with: "downloaded"))
+        log(line(bytes, now: Date()).replacing("downloading", with: "downloaded"))
     }
 
     private func line(_ bytes: Int64, now: Date) -> String {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// Which files of a repo Ferry needs, in download order: the small side files first and the weights last, so a
 /// snapshot whose weights are all there is a complete one (see `HubCache` and `HubResolver`).
@@ -51,7 +51,7 @@ enum FileSelection {
         let name = (file.split(separator: "/").last.map(String.init) ?? file).lowercased()
         let quant = quant.lowercased()
         var searchStart = name.startIndex
-        while let range = name.range(of: quant, range: searchStart..<name.endIndex) {
+        while let range = name[searchStart...].firstRange(of: quant) {
             let before = range.lowerBound == name.startIndex ? nil : name[name.index(before: range.lowerBound)]
             let after = range.upperBound == name.endIndex ? nil : name[range.upperBound]
             let startsPart = before.map { "-._".contains($0) } ?? true
@@ -72,9 +72,9 @@ enum FileSelection {
     /// - Throws: `HubError.noWeights` for an index that is not JSON with a `weight_map`, or names a path outside
     ///   the repo.
     static func shards(inIndex data: Data, repo: String) throws(HubError) -> [String] {
-        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let map = json["weight_map"] as? [String: String]
-        else { throw .noWeights(repo: repo, reason: "\(safetensorsIndex) has no weight_map") }
+        guard let map = try? JSONDecoder().decode(ShardIndex.self, from: data).weightMap else {
+            throw .noWeights(repo: repo, reason: "\(safetensorsIndex) has no weight_map")
+        }
         let shards = Set(map.values).sorted()
         for shard in shards where !isPlainRelativePath(shard) {
             throw .noWeights(repo: repo, reason: "\(safetensorsIndex) names a shard outside the repo: \(shard)")
@@ -93,5 +93,12 @@ enum FileSelection {
             return "the repo has only PyTorch .bin weights; Ferry loads safetensors or GGUF"
         }
         return "no \(safetensorsFile), \(safetensorsIndex) or .gguf file in the repo"
+    }
+
+    /// `model.safetensors.index.json`, as far as the download needs it.
+    private struct ShardIndex: Decodable {
+        let weightMap: [String: String]
+
+        private enum CodingKeys: String, CodingKey { case weightMap = "weight_map" }
     }
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// The hub cache of one repo, laid out exactly as huggingface_hub writes it, so Python tools and Ferry share it:
 ///
@@ -49,7 +49,7 @@ struct HubCache: Sendable {
            FileManager.default.fileExists(atPath: snapshot(revision).path) { return revision }
         let ref = repoFolder.appendingPathComponent("refs/\(revision)")
         guard let text = try? String(contentsOf: ref, encoding: .utf8) else { return nil }
-        let commit = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let commit = text.trimmingWhitespace()
         return Self.isCommit(commit) ? commit : nil
     }
 
@@ -101,12 +101,10 @@ struct HubCache: Sendable {
     }
 
     static func fileError(_ error: any Error, path: String) -> HubError {
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        if let code = underlying.map({ Int32($0.code) }), underlying?.domain == NSPOSIXErrorDomain,
-           BlobFile.isNoSpace(code)
-        {
-            return .diskFull(folder: (path as NSString).deletingLastPathComponent, needed: nil)
+        let posix = (error as? CocoaError)?.underlying as? POSIXError ?? error as? POSIXError
+        if let code = posix?.code.rawValue, BlobFile.isNoSpace(code) {
+            return .diskFull(folder: URL(fileURLWithPath: path).deletingLastPathComponent().path, needed: nil)
         }
-        return .fileSystem(path: path, reason: "\(error.localizedDescription)")
+        return .fileSystem(path: path, reason: "\(error.fileErrorReason)")
     }
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// A repo at one commit, from `GET {endpoint}/api/models/{repo}/revision/{revision}`.
 struct RepoInfo: Sendable {
@@ -33,10 +33,20 @@ struct HubClient: Sendable {
     static func host(of url: String) -> String? { URLComponents(string: url)?.host?.lowercased() }
 
     /// A revision or path segment for a URL: `/` inside a revision (`refs/pr/1`) becomes `%2F`.
+    /// Every UTF-8 byte outside RFC 3986's path characters (unreserved, sub-delims, `:` `@`, and `/` when kept) is
+    /// written `%XX`, as Foundation's `urlPathAllowed` set did.
     static func escape(_ text: String, keepingSlashes: Bool) -> String {
-        var allowed = CharacterSet.urlPathAllowed
-        if !keepingSlashes { allowed.remove("/") }
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        let hex = Array("0123456789ABCDEF".utf8), marks = Array("-._~!$&'()*+,;=:@".utf8)
+        var output: [UInt8] = []
+        for byte in text.utf8 {
+            let isAlphanumeric = (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+            if isAlphanumeric || marks.contains(byte) || (keepingSlashes && byte == 0x2F) {
+                output.append(byte)
+            } else {
+                output += [0x25, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 
     func resolveURL(repo: String, revision: String, path: String) -> String {
@@ -53,15 +63,15 @@ struct HubClient: Sendable {
         let response = try perform(request, memoryLimit: settings.maxMetadataBytes)
         if let error = error(for: response, repo: repo, revision: revision, path: nil) { throw error }
         guard response.status == 200,
-              let json = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-              let commit = json["sha"] as? String, HubCache.isCommit(commit),
-              let siblings = json["siblings"] as? [[String: Any]]
+              let json = try? JSONDecoder().decode(ModelInfo.self, from: Data(response.body)),
+              HubCache.isCommit(json.sha)
         else { throw .badResponse(url: url, reason: "expected model info JSON with 'sha' and 'siblings'") }
+        let siblings = json.siblings
         guard siblings.count <= settings.maxRepoFiles else {
             throw .badResponse(url: url, reason: "\(siblings.count) files, more than the \(settings.maxRepoFiles) "
                 + "a repo may list")
         }
-        return RepoInfo(commit: commit, files: siblings.compactMap { $0["rfilename"] as? String })
+        return RepoInfo(commit: json.sha, files: siblings.compactMap(\.rfilename))
     }
 
     func fileMetadata(repo: String, revision: String, path: String) throws(HubError) -> FileMetadata {
@@ -98,7 +108,7 @@ struct HubClient: Sendable {
     static func normalizedEtag(_ value: String) -> String {
         var text = Substring(value)
         if text.hasPrefix("W/") { text = text.dropFirst(2) }
-        return text.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        return text.trimming(where: { $0 == "\"" })
     }
 
     /// Streams `url` into `file` from `resumeFrom`, following redirects (to the CDN). One attempt: the caller
@@ -118,7 +128,7 @@ struct HubClient: Sendable {
     private func perform(_ request: TransferRequest, memoryLimit: Int) throws(HubError) -> TransferResponse {
         var reason = ""
         for attempt in 1...max(1, settings.maxAttempts) {
-            Thread.sleep(forTimeInterval: settings.delay(beforeAttempt: attempt))
+            pause(seconds: settings.delay(beforeAttempt: attempt))
             do {
                 let response = try CurlTransfer.perform(request, settings: settings, memoryLimit: memoryLimit)
                 guard Self.isRetryable(status: response.status) else { return response }
@@ -159,6 +169,23 @@ struct HubClient: Sendable {
             let message = response.headers["x-error-message"] ?? String(decoding: response.body.prefix(300),
                                                                          as: UTF8.self)
             return .badResponse(url: "\(settings.endpoint)/\(repo)", reason: "HTTP \(status) \(message)")
+        }
+    }
+
+    /// The fields of `/api/models/REPO/revision/REV` that are read; a sibling without a string `rfilename` is
+    /// skipped.
+    private struct ModelInfo: Decodable {
+        let sha: String
+        let siblings: [Sibling]
+
+        struct Sibling: Decodable {
+            let rfilename: String?
+
+            private enum Key: String, CodingKey { case rfilename }
+
+            init(from decoder: any Decoder) throws {
+                rfilename = try? decoder.container(keyedBy: Key.self).decode(String.self, forKey: .rfilename)
+            }
         }
     }
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// Why a model could not be had from the Hugging Face hub or its cache. Every case's description is a message for
 /// the user: what went wrong, and what to do about it.
@@ -80,6 +80,6 @@ enum ByteCount {
             value /= 1000
             unit += 1
         }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f", value) + " " + units[unit]
+        return unit == 0 ? "\(bytes) B" : value.fixed(1) + " " + units[unit]
     }
 }

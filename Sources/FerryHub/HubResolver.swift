@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// Turns a model on the hub into a local path Ferry's loader reads: the snapshot folder of a safetensors repo, or
 /// the snapshot's `.gguf` file.
@@ -95,9 +95,7 @@ public struct HubResolver: Sendable {
             }
             return cache.hasFile(FileSelection.safetensorsFile, commit: commit) ? snapshot : nil
         case .ggufFile, .ggufQuant:
-            let enumerator = manager.enumerator(atPath: snapshot.path)
-            var files: [String] = []
-            while let next = enumerator?.nextObject() as? String { files.append(next) }
+            let files = (try? manager.subpathsOfDirectory(atPath: snapshot.path)) ?? []
             guard let file = try? FileSelection.ggufFile(for: reference, in: files, revision: commit),
                   cache.hasFile(file, commit: commit)
             else { return nil }
@@ -115,7 +113,7 @@ public struct HubResolver: Sendable {
         } catch let error as HubError {
             throw error
         } catch {
-            throw .fileSystem(path: url.path, reason: error.localizedDescription)
+            throw .fileSystem(path: url.path, reason: error.fileErrorReason)
         }
     }
 }

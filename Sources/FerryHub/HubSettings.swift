@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// Where the hub is, who we are to it, where its cache lives, and the limits of every transfer.
 ///
@@ -63,7 +63,7 @@ public struct HubSettings: Sendable {
                 downloadDirectory: String? = nil)
     {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        let home = value("HOME") ?? NSHomeDirectory()
+        let home = value("HOME") ?? FileManager.default.homeDirectoryForCurrentUser.path
         func expanded(_ path: String) -> String {
             path.hasPrefix("~/") ? home + path.dropFirst() : path
         }
@@ -71,9 +71,9 @@ public struct HubSettings: Sendable {
         let hfHome = value("HF_HOME").map(expanded) ?? xdgCache + "/huggingface"
         let cache = downloadDirectory.map(expanded) ?? value("HF_HUB_CACHE").map(expanded) ?? hfHome + "/hub"
         let fileToken = (try? String(contentsOfFile: value("HF_TOKEN_PATH").map(expanded) ?? hfHome + "/token",
-                                     encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                                     encoding: .utf8))?.trimmingWhitespace()
         let resolvedToken = [token, value("HF_TOKEN"), value("HUGGING_FACE_HUB_TOKEN"), fileToken]
-            .compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }.first { !$0.isEmpty }
+            .compactMap { $0?.trimmingWhitespace() }.first { !$0.isEmpty }
         let truthy: Set<String> = ["1", "on", "yes", "true"]
         let offline = [value("HF_HUB_OFFLINE"), value("TRANSFORMERS_OFFLINE")]
             .contains { $0.map { truthy.contains($0.lowercased()) } ?? false }

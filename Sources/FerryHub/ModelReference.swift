@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// A model on the hub, as users write it on the command line.
 ///
@@ -75,7 +75,7 @@ public struct ModelReference: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The cache folder's name, as huggingface_hub writes it: `models--ORG--NAME`.
-    public var cacheFolderName: String { "models--" + repo.replacingOccurrences(of: "/", with: "--") }
+    public var cacheFolderName: String { "models--" + repo.replacing("/", with: "--") }
 
     public var description: String {
         switch weights {

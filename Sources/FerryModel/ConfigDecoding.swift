@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// Problems found while decoding a config that the decoder cannot attach a file name to; `decodeConfig` maps them
 /// to `ModelError` with the file.
@@ -49,7 +49,7 @@ func readSideFile(_ url: URL) throws(ModelError) -> Data {
     do {
         return try Data(contentsOf: url)
     } catch {
-        throw .unreadable(path: url.path, reason: error.localizedDescription)
+        throw .unreadable(path: url.path, reason: error.fileErrorReason)
     }
 }
 

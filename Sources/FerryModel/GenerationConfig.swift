@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// `generation_config.json`: the model author's stop tokens and sampling defaults. Every field is optional.
 ///

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// A model's hyper-parameters, in Hugging Face's vocabulary (config.json), or read from GGUF metadata
 /// (`ModelConfig(gguf:)`).

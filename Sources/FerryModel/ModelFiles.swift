@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// Everything loaded from a model path: config, generation config, weights, and where the tokenizer lives.
 ///
@@ -29,11 +29,11 @@ public struct ModelFiles: Sendable {
     ///   config, safetensors, GGUF and weight-store loaders.
     public static func load(path: String) throws(ModelError) -> ModelFiles {
         let url = URL(fileURLWithPath: path)
-        var isFolder: ObjCBool = false
+        var isFolder = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
             throw .missingFile(path: url.path)
         }
-        if !isFolder.boolValue {
+        if !isFolder {
             guard url.pathExtension.lowercased() == "gguf" else {
                 throw .noWeights(path: url.path, reason: "a model file must be a .gguf (or give the HF folder)")
             }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The rotary position embedding's inverse frequencies, with Hugging Face's `rope_scaling` variants applied.
 public struct RotaryEmbedding: Sendable, Equatable {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import FerryKernels
-import Foundation
+import FoundationEssentials
 
 /// One `.safetensors` file, mapped read-only, with its header parsed and every tensor's bounds checked.
 ///
@@ -35,14 +35,13 @@ public struct SafetensorsFile: Sendable {
             throw .headerOutOfBounds(file: path, headerLength: headerLength, fileSize: file.count)
         }
         let dataStart = 8 + Int(headerLength)
-        let json: Any
+        let entries: [String: HeaderEntry]
         do {
-            json = try JSONSerialization.jsonObject(with: Data(header))
+            entries = try JSONDecoder().decode([String: HeaderEntry].self, from: Data(header))
+        } catch DecodingError.typeMismatch {
+            throw .invalidHeader(file: path, reason: "the header is not a JSON object")
         } catch {
             throw .invalidHeader(file: path, reason: "not valid JSON")
-        }
-        guard let entries = json as? [String: Any] else {
-            throw .invalidHeader(file: path, reason: "the header is not a JSON object")
         }
         var tensors: [String: WeightTensor] = [:]
         for (name, entry) in entries where name != "__metadata__" {
@@ -55,20 +54,20 @@ public struct SafetensorsFile: Sendable {
     public var names: [String] { tensors.keys.sorted() }
 
     /// Checks one header entry and makes its tensor.
-    private static func tensor(name: String, entry: Any, file: MappedFile, dataStart: Int)
+    private static func tensor(name: String, entry: HeaderEntry, file: MappedFile, dataStart: Int)
         throws(ModelError) -> WeightTensor
     {
         let path = file.path
-        guard let fields = entry as? [String: Any], let dtype = fields["dtype"] as? String else {
+        guard let dtype = entry.dtype else {
             throw .invalidHeader(file: path, reason: "tensor '\(name)' has no dtype string")
         }
         guard let type = WeightType(safetensorsName: dtype) else {
             throw .unsupportedTensorType(file: path, tensor: name, type: dtype)
         }
-        guard let shape = integers(fields["shape"]), shape.allSatisfy({ $0 >= 0 }) else {
+        guard let shape = entry.shape, shape.allSatisfy({ $0 >= 0 }) else {
             throw .invalidTensorInfo(file: path, tensor: name, reason: "shape is not a list of non-negative ints")
         }
-        guard let offsets = integers(fields["data_offsets"]), offsets.count == 2,
+        guard let offsets = entry.dataOffsets, offsets.count == 2,
               offsets[0] >= 0, offsets[0] <= offsets[1]
         else {
             throw .invalidTensorInfo(file: path, tensor: name, reason: "data_offsets is not [begin, end] with "
@@ -91,17 +90,21 @@ public struct SafetensorsFile: Sendable {
         return WeightTensor(name: name, type: type, shape: shape, storage: storage)
     }
 
-    /// A JSON array of integers (NSNumber without a fractional part), or nil.
-    private static func integers(_ value: Any?) -> [Int]? {
-        guard let array = value as? [Any] else { return nil }
-        var result: [Int] = []
-        result.reserveCapacity(array.count)
-        for element in array {
-            guard let number = element as? NSNumber else { return nil }
-            let double = number.doubleValue
-            guard double.rounded() == double, abs(double) < 9.0e15 else { return nil }
-            result.append(number.intValue)
+    /// One value of the header object, read leniently: a field that is missing or of the wrong type is nil (so
+    /// `__metadata__`, or a malformed entry, decodes, and `tensor` names what is wrong with it).
+    struct HeaderEntry: Decodable {
+        let dtype: String?
+        /// Integers only: `1.5` or `-1e300` make the list nil.
+        let shape: [Int]?
+        let dataOffsets: [Int]?
+
+        private enum Key: String, CodingKey { case dtype, shape, dataOffsets = "data_offsets" }
+
+        init(from decoder: any Decoder) {
+            let fields = try? decoder.container(keyedBy: Key.self)
+            dtype = try? fields?.decode(String.self, forKey: .dtype)
+            shape = try? fields?.decode([Int].self, forKey: .shape)
+            dataOffsets = try? fields?.decode([Int].self, forKey: .dataOffsets)
         }
-        return result
     }
 }

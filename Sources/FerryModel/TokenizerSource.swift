@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// Where a model's tokenizer comes from. Decided by `ModelFiles.load`; the executable builds the tokenizer from it
 /// (FerryModel does not depend on FerryTokenizer).

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 extension WeightStore {
     /// File names Hugging Face uses for the single-file and the sharded layouts.
@@ -53,19 +53,35 @@ extension WeightStore {
     /// Reads the index's `weight_map`, refusing shard names that leave the folder.
     private static func readWeightMap(_ index: URL) throws(ModelError) -> [String: String] {
         let data = try readSideFile(index)
-        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let map = root["weight_map"] as? [String: Any]
+        guard let decoded = try? JSONDecoder().decode(ShardIndex.self, from: data), let map = decoded.weightMap
         else {
             throw .invalidConfig(file: index.path, reason: "no \"weight_map\" object")
         }
         var result: [String: String] = [:]
         for (name, value) in map {
-            guard let shard = value as? String, !shard.isEmpty, !shard.contains("/"), shard != "..", shard != "."
+            guard let shard = value, !shard.isEmpty, !shard.contains("/"), shard != "..", shard != "."
             else {
                 throw .invalidConfig(file: index.path, reason: "tensor '\(name)' maps to an invalid shard name")
             }
             result[name] = shard
         }
         return result
+    }
+
+    /// `model.safetensors.index.json`: only `weight_map` is read; a non-string shard name decodes as nil.
+    private struct ShardIndex: Decodable {
+        let weightMap: [String: String?]?
+
+        private enum Key: String, CodingKey { case weightMap = "weight_map" }
+
+        private struct Lenient: Decodable {
+            let value: String?
+            init(from decoder: any Decoder) { value = try? decoder.singleValueContainer().decode(String.self) }
+        }
+
+        init(from decoder: any Decoder) throws {
+            let fields = try decoder.container(keyedBy: Key.self)
+            weightMap = (try? fields.decode([String: Lenient].self, forKey: .weightMap))?.mapValues(\.value)
+        }
     }
 }

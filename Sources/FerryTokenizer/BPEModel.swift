@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
+import Synchronization
 
 /// Byte-pair encoding by merge rank (Hugging Face `tokenizers` `BPE`): byte-level vocabularies (GPT-2, Llama 3,
 /// Qwen2, SmolLM2) and SentencePiece-converted ones with `byte_fallback` (Llama 2, Phi-3, stories260K).
@@ -159,24 +160,21 @@ struct BPEModel: Sendable {
 /// Ids of recently tokenized pieces, shared by all callers of one tokenizer (Hugging Face's BPE cache: up to 10,000
 /// pieces shorter than 256 scalars; when full, new pieces are no longer stored).
 ///
-/// `@unchecked Sendable`: `lock` guards `entries`; `encode` may run on many threads at once.
-final class BPEWordCache: @unchecked Sendable {
+/// A `Mutex` guards `entries`; `encode` may run on many threads at once.
+final class BPEWordCache: Sendable {
     static let capacity = 10_000
     static let maxWordLength = 256
-    private let lock = NSLock()
-    private var entries: [ArraySlice<UInt32>: [Int32]] = [:]
+    private let entries = Mutex<[ArraySlice<UInt32>: [Int32]]>([:])
 
     func lookup(_ piece: ArraySlice<UInt32>) -> [Int32]? {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries[piece]
+        entries.withLock { $0[piece] }
     }
 
     func store(_ piece: ArraySlice<UInt32>, _ ids: [Int32]) {
         // Copy the key so the cache never keeps a whole input buffer alive.
         let key = ArraySlice(Array(piece))
-        lock.lock()
-        defer { lock.unlock() }
-        if entries.count < Self.capacity { entries[key] = ids }
+        entries.withLock { entries in
+            if entries.count < Self.capacity { entries[key] = ids }
+        }
     }
 }

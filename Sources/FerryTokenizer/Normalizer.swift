@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
 
 /// The normalizer stage of tokenizer.json, applied to each text segment between added tokens.
 indirect enum Normalizer: Sendable {
@@ -47,13 +46,10 @@ indirect enum Normalizer: Sendable {
             return text.isEmpty ? text : prefix + text
         case .replace(let pattern, let content):
             return text.replacingAllScalars(of: pattern, with: content)
-        case .nfc:
-            // Scalars below U+0300 are already NFC and never compose with a neighbour below U+0300.
-            if text.unicodeScalars.allSatisfy({ $0.value < 0x300 }) { return text }
-            return text.precomposedStringWithCanonicalMapping
-        case .nfd: return text.decomposedStringWithCanonicalMapping
-        case .nfkc: return text.precomposedStringWithCompatibilityMapping
-        case .nfkd: return text.decomposedStringWithCompatibilityMapping
+        case .nfc: return UnicodeNormalization.normalize(text, .nfc)
+        case .nfd: return UnicodeNormalization.normalize(text, .nfd)
+        case .nfkc: return UnicodeNormalization.normalize(text, .nfkc)
+        case .nfkd: return UnicodeNormalization.normalize(text, .nfkd)
         case .lowercase: return text.lowercased()
         }
     }

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
 
 /// A `Split`-style rule: find matches of a pattern in a piece, then keep, drop or merge them per `behavior`
 /// (Hugging Face `SplitDelimiterBehavior`).
@@ -11,7 +10,7 @@ struct SplitRule: Sendable {
         case literal([UInt32])
         /// Every scalar with general category N* is a match of its own (the `Digits` pre-tokenizer).
         case numericScalar
-        /// Any other regex, through ICU (`NSRegularExpression`); slower, used only for regexes we do not know.
+        /// Any other regex, through the standard library's `Regex`; slower, used only for regexes we do not know.
         case regex(RegexBox)
     }
 
@@ -119,16 +118,19 @@ struct SplitRule: Sendable {
     }
 }
 
-/// An ICU regex for split patterns without a hand-written scanner.
+/// A split pattern without a hand-written scanner, run by the standard library's regex engine
+/// (`_StringProcessing`, no ICU) with Unicode-scalar semantics, as Hugging Face's Oniguruma matches scalars rather
+/// than grapheme clusters. Patterns in a syntax it does not accept fail at load with
+/// `TokenizerError.unsupportedPreTokenizer` naming the pattern.
 ///
-/// `@unchecked Sendable`: `NSRegularExpression` is immutable after creation and documented as safe to use from
-/// several threads at once.
+/// `@unchecked Sendable`: `Regex` is not declared `Sendable`, but its compiled program is immutable after the
+/// first match and built with an atomic compare-and-exchange, so sharing one across threads is safe.
 final class RegexBox: @unchecked Sendable {
-    let expression: NSRegularExpression
+    let expression: Regex<AnyRegexOutput>
 
     init(pattern: String) throws(TokenizerError) {
         do {
-            expression = try NSRegularExpression(pattern: pattern)
+            expression = try Regex(pattern).matchingSemantics(.unicodeScalar)
         } catch {
             throw .unsupportedPreTokenizer("Split regex \(pattern) does not compile: \(error)")
         }
@@ -139,20 +141,19 @@ final class RegexBox: @unchecked Sendable {
         var text = String.UnicodeScalarView()
         for value in scalars[range] { text.append(Unicode.Scalar(value) ?? "\u{FFFD}") }
         let string = String(text)
-        // UTF-16 offset of each scalar boundary, to map NSRange back to scalar indices.
-        var utf16Offsets: [Int: Int] = [:]
-        var offset = 0
-        for (index, scalar) in string.unicodeScalars.enumerated() {
-            utf16Offsets[offset] = index
-            offset += scalar.utf16.count
+        let view = string.unicodeScalars
+        // Matches come in order, so one cursor walks the string once to turn indices into scalar offsets.
+        var cursor = view.startIndex, offset = 0
+        func scalarOffset(_ index: String.Index) -> Int {
+            offset += view.distance(from: cursor, to: index)
+            cursor = index
+            return offset
         }
-        utf16Offsets[offset] = scalars[range].count
-        let all = expression.matches(in: string, range: NSRange(location: 0, length: offset))
-        return all.compactMap { match in
-            guard match.range.length > 0, let start = utf16Offsets[match.range.location],
-                let end = utf16Offsets[match.range.location + match.range.length]
-            else { return nil }
-            return (range.lowerBound + start)..<(range.lowerBound + end)
+        var found: [Range<Int>] = []
+        for match in string.matches(of: expression) where !match.range.isEmpty {
+            let start = scalarOffset(match.range.lowerBound), end = scalarOffset(match.range.upperBound)
+            found.append((range.lowerBound + start)..<(range.lowerBound + end))
         }
+        return found
     }
 }

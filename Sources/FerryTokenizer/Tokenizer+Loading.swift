@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 extension Tokenizer {
     /// Loads `tokenizer.json` and, when present, `tokenizer_config.json` from a Hugging Face model folder.
@@ -14,14 +14,14 @@ extension Tokenizer {
         do {
             tokenizerJSON = try Data(contentsOf: tokenizerURL)
         } catch {
-            throw .unreadable(path: tokenizerURL.path, reason: error.localizedDescription)
+            throw .unreadable(path: tokenizerURL.path, reason: error.fileErrorReason)
         }
         var configJSON: Data?
         if FileManager.default.fileExists(atPath: configURL.path) {
             do {
                 configJSON = try Data(contentsOf: configURL)
             } catch {
-                throw .unreadable(path: configURL.path, reason: error.localizedDescription)
+                throw .unreadable(path: configURL.path, reason: error.fileErrorReason)
             }
         }
         return try Tokenizer(tokenizerJSON: tokenizerJSON, tokenizerConfigJSON: configJSON)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// Text ↔ token ids with Hugging Face `tokenizers` semantics: added tokens, normalizer, pre-tokenizer, BPE model,
 /// post-processor and decoder, as read from tokenizer.json (+ tokenizer_config.json) or from GGUF metadata.

@@ -4,7 +4,7 @@ import FerryEngine
 import FerryKernels
 import FerryModel
 import FerryScheduling
-import Foundation
+import FoundationEssentials
 
 /// `ferry bench MODEL`: load time, prefill and decode throughput, each against this machine's limits measured in
 /// the same run (STREAM triad bandwidth, OpenBLAS sgemm on the model's shapes).
@@ -44,9 +44,9 @@ struct BenchCommand: ParsableCommand {
         }
         print("model: \(modelOptions.model)")
         print("  \(config.modelType) · \(config.numHiddenLayers) layers · hidden \(config.hiddenSize) · "
-              + "vocab \(vocab) · \(String(format: "%.1f", Double(model.weightBytes) / 1e6)) MB of weights per token")
+              + "vocab \(vocab) · \((Double(model.weightBytes) / 1e6).fixed(1)) MB of weights per token")
         print("threads: \(backend.numThreads)  (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "default"))")
-        print(String(format: "load: %.3f s", loadSeconds))
+        print("load: \(loadSeconds.fixed(3)) s")
 
         // Warm-up: page in the weights, size the workspace.
         _ = try generator.generate([sequence(prompt(prefillTokens, salt: 0), 2)])
@@ -73,16 +73,16 @@ struct BenchCommand: ParsableCommand {
         let prefillGflops = prefillFlops / prefill.prefillSeconds / 1e9
         let bound = bandwidth * 1e9 / Double(model.weightBytes)
 
-        print(String(format: "memory bandwidth (triad): %.1f GB/s · sgemm on the prefill shapes: %.1f GFLOP/s",
-                     bandwidth, sgemm))
-        print(String(format: "prefill %d tokens: %.1f tokens/s · %.1f GFLOP/s = %.0f%% of sgemm", prefillTokens,
-                     prefillRate, prefillGflops, 100 * prefillGflops / sgemm))
-        print(String(format: "decode batch 1: %.1f tokens/s = %.0f%% of the bandwidth bound (%.1f tokens/s)",
-                     singleRate, 100 * singleRate / bound, bound))
-        print(String(format: "decode batch %d: %.1f tokens/s aggregate = %.2f× batch 1", batchSize, batchRate,
-                     batchRate / singleRate))
-        print(String(format: "peak RSS: %.1f MB (%.2f× the weights)", Double(peakRSS) / 1e6,
-                     Double(peakRSS) / Double(loaded.fileBytes)))
+        print("memory bandwidth (triad): \(bandwidth.fixed(1)) GB/s · sgemm on the prefill shapes: "
+              + "\(sgemm.fixed(1)) GFLOP/s")
+        print("prefill \(prefillTokens) tokens: \(prefillRate.fixed(1)) tokens/s · \(prefillGflops.fixed(1)) GFLOP/s = "
+              + "\((100 * prefillGflops / sgemm).fixed(0))% of sgemm")
+        print("decode batch 1: \(singleRate.fixed(1)) tokens/s = \((100 * singleRate / bound).fixed(0))% of the "
+              + "bandwidth bound (\(bound.fixed(1)) tokens/s)")
+        print("decode batch \(batchSize): \(batchRate.fixed(1)) tokens/s aggregate = "
+              + "\((batchRate / singleRate).fixed(2))× batch 1")
+        print("peak RSS: \((Double(peakRSS) / 1e6).fixed(1)) MB "
+              + "(\((Double(peakRSS) / Double(loaded.fileBytes)).fixed(2))× the weights)")
     }
 
     /// (tokens, rows, columns) of every matrix product in one layer.

@@ -2,7 +2,7 @@
 import ArgumentParser
 import FerryEngine
 import FerryScheduling
-import Foundation
+import FoundationEssentials
 
 /// `ferry generate MODEL --prompt TEXT`: streams the continuation (only the new text) to stdout.
 struct GenerateCommand: ParsableCommand {
@@ -50,11 +50,10 @@ struct GenerateCommand: ParsableCommand {
             promptTokenIds: promptIds, parameters: parameters, maxTokens: maxTokens,
             stopTokenIds: ignoreEos ? [] : loaded.eosTokenIds)
         var detokenizer = loaded.tokenizer.makeDetokenizer(skipSpecialTokens: true, promptIds: promptIds)
-        let output = FileHandle.standardOutput
         _ = try BatchGenerator(model: loaded.model).generate([sequence]) { _, token in
             let text = detokenizer.append(token.id)
-            if !text.isEmpty { output.write(Data(text.utf8)) }
+            if !text.isEmpty { StandardStream.output(text) }
         }
-        output.write(Data((detokenizer.finish() + "\n").utf8))
+        StandardStream.output(detokenizer.finish() + "\n")
     }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
 import FerryHub
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// vLLM's flags for models from the Hugging Face hub: `--revision`, `--download-dir`, `--hf-token`.

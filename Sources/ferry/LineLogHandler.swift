@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FerryOpenAI
+import FoundationEssentials
 import Logging
 
 /// swift-log handler writing one line per event to stderr: `LEVEL time label: message key=value…`, or one JSON
@@ -19,19 +20,24 @@ struct LineLogHandler: LogHandler {
              file: String, function: String, line: UInt)
     {
         let fields = metadata.merging(extra ?? [:]) { $1 }
-        let time = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt,
-                                               formatOptions: [.withInternetDateTime, .withFractionalSeconds])
+        let time = Timestamp.rfc3339(secondsSince1970: Date().timeIntervalSince1970)
         var text: String
         if json {
             var object: [String: String] = ["time": time, "level": level.rawValue, "logger": label,
                                             "message": message.description]
             for (key, value) in fields { object[key] = value.description }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-            text = String(decoding: data, as: UTF8.self)
+            var writer = JSONWriter()
+            writer.beginObject()
+            for key in object.keys.sorted() {
+                writer.key(key)
+                writer.string(object[key]!)
+            }
+            writer.endObject()
+            text = writer.text
         } else {
             text = "\(level.rawValue.uppercased()) \(time) \(label): \(message)"
             for key in fields.keys.sorted() { text += " \(key)=\(fields[key]!)" }
         }
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        StandardStream.error(text + "\n")
     }
 }

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
+import Dispatch
 import FerryEngine
 import FerryKernels
 import FerryModel
 import FerryOpenAI
 import FerryScheduling
 import FerryTokenizer
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// Turns `ferry serve`'s model path and flags into a running engine with its tokenizer and chat template.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// `ferry serve MODEL`: the OpenAI-compatible server, with vLLM's flags.

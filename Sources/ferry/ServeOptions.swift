@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
 import FerryHTTP
-import Foundation
+import FoundationEssentials
 
 /// `ferry serve`'s flags, with vLLM's names and defaults (VLLM-COMPAT §2) where vLLM has the flag.
 struct ServeOptions: ParsableArguments {

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
+import Dispatch
 import FerryEngine
 import FerryHTTP
 import FerryKernels
 import FerryOpenAI
 import FerryScheduling
 import FerryTokenizer
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 
 /// The life of `ferry serve`: bind first, load the model in the background (probes answer meanwhile), serve,
@@ -19,7 +23,7 @@ final class ServerRuntime: @unchecked Sendable {
     let logger: Logger
     let context: ServingContext
     let server: HTTPServer
-    private let lock = NSLock()
+    private let lock = PosixLock()
     private var isShuttingDown = false
     private let signalQueue = DispatchQueue(label: "ferry.signals")
     private var signalSources: [any DispatchSourceSignal] = []
@@ -84,7 +88,8 @@ final class ServerRuntime: @unchecked Sendable {
     }
 
     static func jsonList(_ text: String, flag: String) throws -> [String] {
-        guard let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String] else {
+        let items = (try? JSONValue.parse(Array(text.utf8)))?.arrayValue
+        guard let list = items?.compactMap(\.stringValue), list.count == items?.count else {
             throw ValidationErrorMessage("\(flag) must be a JSON list of strings, e.g. [\"*\"]")
         }
         return list
@@ -101,10 +106,7 @@ final class ServerRuntime: @unchecked Sendable {
             metadata["serial"] = "\(tls.certificateSerial)"
         }
         logger.info("listening", metadata: metadata)
-        let loader = Thread { [self] in load() }
-        loader.name = "ferry-loader"
-        loader.stackSize = 8 << 20
-        loader.start()
+        PosixThread.start(name: "ferry-loader") { [self] in load() }
         dispatchMain()
     }
 
@@ -112,7 +114,7 @@ final class ServerRuntime: @unchecked Sendable {
 
     private func load() {
         if let delay = ProcessInfo.processInfo.environment["FERRY_TEST_LOAD_DELAY_SECONDS"].flatMap(Double.init) {
-            Thread.sleep(forTimeInterval: delay)  // tests of the load phase
+            pause(seconds: delay)  // tests of the load phase
         }
         do {
             let start = Engine.now()
@@ -123,7 +125,7 @@ final class ServerRuntime: @unchecked Sendable {
             context.model = model
             try ModelLoading.warmUp(model)
             lock.withLock { if !isShuttingDown { context.phase = .ready } }
-            logger.info("ready", metadata: ["seconds": "\(String(format: "%.2f", Engine.now() - start))"])
+            logger.info("ready", metadata: ["seconds": "\((Engine.now() - start).fixed(2))"])
         } catch {
             logger.error("cannot load the model: \(error)")
             context.phase = .failed
@@ -156,13 +158,11 @@ final class ServerRuntime: @unchecked Sendable {
             logger.info("shutting down (immediate): aborting \(context.numSessions) requests")
             context.phase = .draining
             context.abortAll()
-            Thread.sleep(forTimeInterval: 0.05)  // let the aborts reach their clients
+            pause(seconds: 0.05)  // let the aborts reach their clients
             Self.exitNow(0)
         }
         // The drain waits on its own thread, so a second signal is still heard.
-        let drainer = Thread { [self] in drain(timeout: timeout) }
-        drainer.name = "ferry-drain"
-        drainer.start()
+        PosixThread.start(name: "ferry-drain") { [self] in drain(timeout: timeout) }
     }
 
     private func drain(timeout: Double) {
@@ -170,16 +170,16 @@ final class ServerRuntime: @unchecked Sendable {
         context.phase = .draining
         server.startDraining()
         let deadline = Engine.now() + timeout
-        while context.numSessions > 0 && Engine.now() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        while context.numSessions > 0 && Engine.now() < deadline { pause(seconds: 0.02) }
         if context.numSessions > 0 {
             logger.warning("drain timeout: aborting \(context.numSessions) requests")
             context.abortAll()
             let abortDeadline = Engine.now() + 5
-            while context.numSessions > 0 && Engine.now() < abortDeadline { Thread.sleep(forTimeInterval: 0.02) }
+            while context.numSessions > 0 && Engine.now() < abortDeadline { pause(seconds: 0.02) }
         }
         server.stopAccepting()
         server.closeIdleConnections()
-        Thread.sleep(forTimeInterval: 0.05)  // the last bytes leave
+        pause(seconds: 0.05)  // the last bytes leave
         logger.info("drained: exiting")
         Self.exitNow(0)
     }

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
+import Dispatch
 import FerryHTTP
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 
 /// Reloads the server's TLS credentials on SIGHUP and, with `--enable-ssl-refresh`, when their files change.

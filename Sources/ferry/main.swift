@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import CKernelsCPU
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // OpenBLAS picks its kernels when the library loads, before any Swift code runs: on CPUs with AVX-512 re-execute
 // once with OPENBLAS_CORETYPE=SkylakeX, which doubles sgemm throughput over the AVX2 kernels it detects by default.

@@ -282,8 +282,8 @@ struct ChatTemplateEngineTests {
         #expect(try v.jsonString() == #"{"z": 1, "a": [1.0, 2, -300.0, true, null], "s": "é😀\n", "d": {}}"#)
     }
 
-    @Test func valuesFromJSONSerialization() throws {
-        let any = try JSONSerialization.jsonObject(with: Data(#"[true, 1, 1.5, 2.0, "s", null, {"b": 1, "a": 2}]"#.utf8))
+    @Test func valuesFromSwiftValues() throws {
+        let any: [Any?] = [true, 1, 1.5, 2.0, "s", nil, ["b": 1, "a": 2] as [String: Any]]
         #expect(JinjaValue(json: any) == [.bool(true), .int(1), .double(1.5), .double(2.0), "s", .none, ["a": 2, "b": 1]])
     }
 }

@@ -4,7 +4,7 @@ import Testing
 @testable import FerryTokenizer
 
 /// `PreTokenizer` stages against `tokenizers` 0.23's `pre_tokenize_str` on the same configurations: every `Split`
-/// behavior, `invert`, a regex without a scanner (ICU fallback), `Digits`, `ByteLevel` with a prefix space,
+/// behavior, `invert`, a regex without a scanner (the stdlib `Regex` fallback), `Digits`, `ByteLevel` with a prefix space,
 /// `Metaspace` schemes and `Sequence`.
 @Suite struct PreTokenizerTests {
     static let goldens = #"""
@@ -59,6 +59,22 @@ import Testing
                 #expect(Self.pieces(stage, text) == wantPieces,
                         "\(config.typeName ?? "") \(config["behavior"]?.stringValue ?? "") on \(Fixture.show(text))")
             }
+        }
+    }
+
+    @Test("A split regex the standard library's engine rejects fails at load with the pattern named")
+    func rejectedRegexNamesThePattern() throws {
+        // A character-class range whose upper bound is a precomposed Greek letter (U+1F7D is canonically U+03CE,
+        // which sorts below U+1F5F): Oniguruma accepts it, Swift's `Regex` does not.
+        let config = try JSONValue.parse(Array(#"""
+            {"type": "Split", "pattern": {"Regex": "\\s?[A-Za-z\u1F5F-\u1F7D]+"}, "behavior": "Isolated",
+             "invert": false}
+            """#.utf8), file: "config")
+        #expect {
+            _ = try PreTokenizer(json: config)
+        } throws: { error in
+            guard case TokenizerError.unsupportedPreTokenizer(let message) = error else { return false }
+            return message.contains("Split regex") && message.contains("A-Za-z")
         }
     }
 }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `process_*` series prometheus_client exports, read from `/proc/self` at scrape time (Linux).
 enum ProcessMetrics {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FerryEngine
+import FoundationEssentials
 
 /// A set of metric families rendered in the Prometheus text exposition format (version 0.0.4).
 ///
@@ -39,7 +40,7 @@ public final class PrometheusRegistry: @unchecked Sendable {
         var count: UInt64 = 0
     }
 
-    private let lock = NSLock()
+    private let lock = PosixLock()
     private var families: [String: Family] = [:]
     private var familyOrder: [String] = []
 
@@ -122,20 +123,29 @@ public final class PrometheusRegistry: @unchecked Sendable {
         return "{" + pairs.map { "\($0.0)=\"\(escapeLabel($0.1))\"" }.joined(separator: ",") + "}"
     }
 
-    private func escapeLabel(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
-    }
+    private func escapeLabel(_ value: String) -> String { escape(value, quotes: true) }
 
-    private func escapeHelp(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
+    private func escapeHelp(_ value: String) -> String { escape(value, quotes: false) }
+
+    /// Backslash, line feed (and the double quote in label values) escaped, scalar by scalar.
+    private func escape(_ value: String, quotes: Bool) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": out.append(contentsOf: #"\\"#.unicodeScalars)
+            case "\n": out.append(contentsOf: #"\n"#.unicodeScalars)
+            case "\"" where quotes: out.append(contentsOf: #"\""#.unicodeScalars)
+            default: out.append(scalar)
+            }
+        }
+        return String(out)
     }
 
     /// Numbers as Prometheus clients print them: integers without a fraction, others in shortest form.
     private func format(_ value: Double) -> String {
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
         if value.isNaN { return "NaN" }
-        if value == value.rounded(), abs(value) < 1e15 { return String(format: "%.1f", value) }
+        if value == value.rounded(), abs(value) < 1e15 { return "\(Int64(value)).0" }
         return "\(value)"
     }
 }

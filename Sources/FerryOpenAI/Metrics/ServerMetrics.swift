@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import FerryEngine
 import FerryScheduling
-import Foundation
+import FoundationEssentials
 
 /// vLLM's Prometheus metrics (names, types, labels `model_name` and `engine`, buckets), plus process and HTTP
 /// metrics, so existing dashboards, alerts and HPA adapters work unchanged.

@@ -2,7 +2,7 @@
 import Dispatch
 import FerryEngine
 import FerryHTTP
-import Foundation
+import FoundationEssentials
 
 /// The routes of the OpenAI-compatible server (VLLM-COMPAT §1.2 and DESIGN §3), behind the API middleware.
 public enum APIRoutes {

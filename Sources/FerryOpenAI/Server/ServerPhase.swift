@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// Where the server is in its life. `/live` is 200 in every phase; `/health` only in `.ready`.
 public enum ServerPhase: String, Sendable {

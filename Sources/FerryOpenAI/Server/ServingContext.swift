@@ -2,7 +2,7 @@
 import Dispatch
 import FerryEngine
 import FerryHTTP
-import Foundation
+import FoundationEssentials
 
 /// What every handler shares: settings, metrics, the server's phase, the model once loaded, and the sessions in
 /// flight (so a drain can wait for them and abort them at its timeout).
@@ -13,7 +13,7 @@ public final class ServingContext: @unchecked Sendable {
     public let metrics: ServerMetrics
     /// Log lines (one per request, and errors); set by the executable.
     public let log: @Sendable (_ level: String, _ message: String, _ fields: [String: String]) -> Void
-    private let lock = NSLock()
+    private let lock = PosixLock()
     private var currentPhase = ServerPhase.loading
     private var loadedModel: ServingModel?
     private var sessions: [ObjectIdentifier: GenerationSession] = [:]

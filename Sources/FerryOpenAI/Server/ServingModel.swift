@@ -2,7 +2,7 @@
 import FerryEngine
 import FerryScheduling
 import FerryTokenizer
-import Foundation
+import FoundationEssentials
 
 /// The loaded model as the handlers see it: the engine, the tokenizer and chat template, and the limits.
 public struct ServingModel: Sendable {
@@ -52,7 +52,7 @@ public struct ServingModel: Sendable {
             }
             guard continueFinalMessage, let last = messages.last?.content, !last.isEmpty else { return rendered }
             // Continue the final message: cut the template's text after the last message's content.
-            guard let range = rendered.range(of: last, options: .backwards) else { return rendered }
+            guard let range = rendered.ranges(of: last).last else { return rendered }
             return String(rendered[..<range.upperBound])
         }
     }

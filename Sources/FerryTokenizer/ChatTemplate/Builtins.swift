@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// The globals `transformers` gives a chat template: Jinja's `range` (capped as in the sandbox), `dict`,
 /// `namespace` (no `_`-prefixed names), and transformers' `raise_exception` and `strftime_now`.

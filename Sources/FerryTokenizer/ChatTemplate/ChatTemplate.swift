@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// A Hugging Face chat template (the Jinja `chat_template` of `tokenizer_config.json`), parsed once and rendered
 /// as `transformers`' `apply_chat_template(..., tokenize=False)` renders it.

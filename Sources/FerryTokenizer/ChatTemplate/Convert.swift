@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Python's `int()`, `float()` and `round()` as the `int`, `float` and `round` filters use them.
 enum Convert {
@@ -13,7 +16,7 @@ enum Convert {
                     u[i + 1].properties.numericType != nil
                 else { return nil }
             }
-            t = t.replacingOccurrences(of: "_", with: "")
+            t = t.replacing("_", with: "")
         }
         let lower = t.lowercased()
         var body = Substring(lower)
@@ -39,7 +42,7 @@ enum Convert {
         } else if (b == 2 || b == 0) && lower.hasPrefix("0b") { t = t.dropFirst(2); b = 2 } else if b == 0 { b = 10 }
         if t.hasPrefix("_") { t = t.dropFirst() }
         guard !t.isEmpty, !t.hasSuffix("_"), !t.contains("__") else { return nil }
-        let digits = t.replacingOccurrences(of: "_", with: "")
+        let digits = t.replacing("_", with: "")
         guard b >= 2 && b <= 36, let v = Int(digits, radix: b) else { return nil }
         return negative ? -v : v
     }
@@ -76,7 +79,7 @@ enum Convert {
         if method == "common" {
             if let i = PyOps.integer(v) {
                 if precision >= 0 { return .int(i) }
-                let m = Int(Foundation.pow(10.0, Double(-precision)))
+                let m = Int(pow(10.0, Double(-precision)))
                 let q = Double(i) / Double(m)
                 return .int(Int(q.rounded(.toNearestOrEven)) * m)
             }
@@ -84,13 +87,13 @@ enum Convert {
             if precision == 0 { return .double(x.rounded(.toNearestOrEven)) }
             if precision > 0 {
                 // printf rounds the exact binary value correctly, as Python's round() does.
-                let s = String(format: "%.\(min(precision, 340))f", x)
+                let s = PrintfFormat.double("%.\(min(precision, 340))f", x)
                 return .double(Double(s) ?? x)
             }
-            let m = Foundation.pow(10.0, Double(-precision))
+            let m = pow(10.0, Double(-precision))
             return .double((x / m).rounded(.toNearestOrEven) * m)
         }
-        let m = Foundation.pow(10.0, Double(precision))
+        let m = pow(10.0, Double(precision))
         let scaled = x * m
         return .double((method == "ceil" ? scaled.rounded(.up) : scaled.rounded(.down)) / m)
     }

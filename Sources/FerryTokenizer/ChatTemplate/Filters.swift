@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// Jinja's builtin filters (and `transformers`' `tojson`), with Jinja's argument names and defaults.
 extension Renderer {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// Python's `printf`-style `str % args` (also the `format` filter).
 enum PercentFormat {
@@ -271,7 +271,7 @@ struct FormatSpec {
                 let prec = p ?? 6
                 let value = percent ? mag * 100 : mag
                 let cfmt = "%" + (alternate ? "#" : "") + ".\(prec)" + String(Character(t == "n" ? "g" : t!))
-                body = String(format: cfmt, value)
+                body = PrintfFormat.double(cfmt, value)
                 if type == nil, !body.contains("."), !body.contains("e"), !body.contains("n") { body += ".0" }
                 if percent { body += "%" }
             }

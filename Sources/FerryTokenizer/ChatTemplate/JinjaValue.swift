@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// A value seen by a chat template: the Python objects `transformers` hands to Jinja (JSON data, plus the few
 /// runtime-only kinds a template can create: tuples, namespaces, macros and bound methods).
@@ -40,40 +40,33 @@ public enum JinjaValue: Sendable, Equatable {
         }
     }
 
-    /// The Python value `json.loads` would give for a `JSONSerialization` result (`NSNull`, `NSNumber`, `String`,
-    /// arrays, dictionaries) or for plain Swift values (`Bool`, `Int`, `Double`, `String`, `[Any]`, `[String: Any]`,
-    /// `nil`). Dictionary keys come out sorted: `JSONSerialization` loses the order of the document, so use
-    /// ``parseJSON(_:)`` where order matters (it does: templates iterate dicts, `tojson` prints them).
+    /// The Python value for plain Swift values (`Bool`, `Int`, `Double`, `String`, `[Any]`, `[String: Any]`, `nil`);
+    /// anything else becomes its description. Dictionary keys come out sorted: a dictionary has no order, so use
+    /// ``parseJSON(_:)`` for JSON documents (order matters: templates iterate dicts, `tojson` prints them). Foundation
+    /// objects (`NSNumber`, `NSNull`) are not recognised: the module builds on FoundationEssentials only.
     public init(json: Any?) {
-        guard let json else { self = .none; return }
+        guard let json = json.flatMap(Self.unwrapOptionals) else { self = .none; return }
         switch json {
         case let v as JinjaValue: self = v
-        case is NSNull: self = .none
         case let s as String: self = .string(s)
         case let v as Bool where type(of: json) == Bool.self: self = .bool(v)
         case let v as Int where type(of: json) == Int.self: self = .int(v)
         case let v as Double where type(of: json) == Double.self: self = .double(v)
-        case let n as NSNumber:
-            let code = String(cString: n.objCType)
-            switch code {
-            case "c", "B": self = .bool(n.boolValue)
-            case "d", "f": self = .double(n.doubleValue)
-            default:
-                if n is NSDecimalNumber { self = .double(n.doubleValue) } else { self = .int(n.intValue) }
-            }
         case let a as [Any]: self = .array(a.map { JinjaValue(json: $0) })
         case let a as [Any?]: self = .array(a.map { JinjaValue(json: $0) })
         case let d as [String: Any]:
             var o = JinjaObject()
             for k in d.keys.sorted() { o[k] = JinjaValue(json: d[k]) }
             self = .object(o)
-        case let d as NSDictionary:
-            var o = JinjaObject()
-            let pairs = d.map { (String(describing: $0.key), $0.value) }.sorted { $0.0 < $1.0 }
-            for (k, v) in pairs { o[k] = JinjaValue(json: v) }
-            self = .object(o)
         default: self = .string(String(describing: json))
         }
+    }
+
+    /// The value inside any number of `Optional` layers (an `[Any?]` element seen as `Any`), or nil for `.none`.
+    private static func unwrapOptionals(_ value: Any) -> Any? {
+        let mirror = Mirror(reflecting: value)
+        guard mirror.displayStyle == .optional else { return value }
+        return mirror.children.first.flatMap { unwrapOptionals($0.value) }
     }
 
     /// Parses JSON keeping object keys in document order (as Python's `json.loads` does). Integers without a

@@ -351,7 +351,7 @@ struct Lexer {
                 if let expEnd = digitRun(e) { q = expEnd; isFloat = true }
             }
             if isFloat {
-                let text = PyString.make(s[pos ..< q]).replacingOccurrences(of: "_", with: "")
+                let text = PyString.make(s[pos ..< q]).replacing("_", with: "")
                 pos = q
                 return .float(Double(text) ?? .nan)
             }
@@ -392,7 +392,7 @@ struct Lexer {
             return .integer(0)
         }
         let end = digitRun(pos)!
-        let text = PyString.make(s[pos ..< end]).replacingOccurrences(of: "_", with: "")
+        let text = PyString.make(s[pos ..< end]).replacing("_", with: "")
         pos = end
         return Int(text).map { .integer($0) } ?? .float(.nan)
     }

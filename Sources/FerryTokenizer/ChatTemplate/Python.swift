@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // Python's semantics for the values templates compute with: str()/repr(), truthiness, ==, ordering,
 // arithmetic and `in`, with CPython's error messages. Strings are sequences of Unicode code points (not
@@ -362,11 +365,11 @@ enum PyOps {
                     return .int(result)
                 }
                 if x == 0 { throw .runtime("0.0 cannot be raised to a negative power") }
-                return .double(Foundation.pow(Double(x), Double(y)))
+                return .double(pow(Double(x), Double(y)))
             }
             if let x = number(a), let y = number(b) {
                 if x == 0 && y < 0 { throw .runtime("0.0 cannot be raised to a negative power") }
-                return .double(Foundation.pow(x, y))
+                return .double(pow(x, y))
             }
         default: break
         }

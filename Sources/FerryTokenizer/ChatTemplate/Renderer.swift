@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
+import FoundationEssentials
 
 /// Variables of one Jinja frame. Jinja scopes: the template's top level (the context), each `for` iteration,
 /// each macro call, and `with`/`filter`/`set`-block/`call` bodies get their own frame; `if` does not.
