@@ -297,7 +297,7 @@ enum NameCheck {
 struct ConstantFolder {
     let renderer: Renderer = {
         let r = Renderer(limits: ChatTemplate.Limits(), now: Date(timeIntervalSince1970: 0),
-                         timeZone: TimeZone(identifier: "UTC")!)
+                         timeZone: .gmt)
         r.foldingConstants = true
         return r
     }()

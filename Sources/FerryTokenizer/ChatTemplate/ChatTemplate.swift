@@ -55,8 +55,9 @@ public struct ChatTemplate: Sendable {
     /// The template text.
     public let source: String
     public var limits: Limits
-    /// The time zone `strftime_now` formats local time in (the process's, as in Python).
-    public var timeZone: TimeZone
+    /// The time zone `strftime_now` formats local time in; nil (the default): the process's at the moment of
+    /// rendering, as in Python.
+    public var timeZone: TimeZone?
     let nodes: [Node]
 
     /// Parses the template. Throws ``ChatTemplateError/syntax(line:message:)`` for invalid Jinja.
@@ -64,7 +65,7 @@ public struct ChatTemplate: Sendable {
         try self.init(source: source, limits: Limits())
     }
 
-    public init(source: String, limits: Limits, timeZone: TimeZone = .current) throws(ChatTemplateError) {
+    public init(source: String, limits: Limits, timeZone: TimeZone? = nil) throws(ChatTemplateError) {
         self.source = source
         self.limits = limits
         self.timeZone = timeZone
@@ -74,7 +75,7 @@ public struct ChatTemplate: Sendable {
     /// Renders with exactly these variables (nothing is added but the globals). `now` is what
     /// `strftime_now` reports.
     public func render(_ context: [String: JinjaValue], now: Date = Date()) throws(ChatTemplateError) -> String {
-        let renderer = Renderer(limits: limits, now: now, timeZone: timeZone)
+        let renderer = Renderer(limits: limits, now: now, timeZone: timeZone ?? LocalTime.zone(at: now))
         return try renderer.render(nodes, context: context)
     }
 
