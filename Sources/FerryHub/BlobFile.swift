@@ -101,7 +101,9 @@ final class BlobFile {
 
     /// `errno` as a `HubError` for `path`.
     static func error(_ code: Int32, path: String) -> HubError {
-        if isNoSpace(code) { return .diskFull(folder: URL(fileURLWithPath: path).deletingLastPathComponent().path, needed: nil) }
+        if isNoSpace(code) {
+            return .diskFull(folder: URL(fileURLWithPath: path).deletingLastPathComponent().path, needed: nil)
+        }
         return .fileSystem(path: path, reason: String(cString: strerror(code)))
     }
 }
