@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
+import FerryKernels
 import Foundation
 
 /// `ferry serve`'s flags, with vLLM's names and defaults (VLLM-COMPAT §2) where vLLM has the flag.
@@ -82,6 +83,14 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Compute threads (default: the cores available to the process).")
     var threads: Int?
 
+    @Option(help: "Where the model runs: auto (a GPU when its kernel library and a device are present, else the CPU), "
+        + "cpu, cuda or hip.")
+    var device: ComputeDevice = .auto
+
+    @Option(help: "On a GPU: the fraction of the device's memory this server may use (weights, activations and KV "
+        + "cache); the KV cache gets what is left (default 0.9).")
+    var gpuMemoryUtilization: Double?
+
     // MARK: Shutdown
     @Option(help: "On SIGTERM/SIGINT: 'immediate' aborts in-flight requests; 'drain' lets them finish.")
     var shutdownMode = "immediate"
@@ -95,7 +104,6 @@ struct ServeOptions: ParsableArguments {
     // MARK: vLLM flags accepted for compatibility
     @Flag(help: .hidden) var trustRemoteCode = false
     @Option(help: .hidden) var tensorParallelSize = 1
-    @Option(help: .hidden) var gpuMemoryUtilization: Double?
     @Flag(help: .hidden) var enforceEager = false
     @Flag(help: .hidden) var disableLogStats = false
 
@@ -118,6 +126,9 @@ struct ServeOptions: ParsableArguments {
         if let maxModelLen, maxModelLen < 1 { throw ValidationError("--max-model-len must be positive") }
         guard kvCacheMemoryFraction > 0, kvCacheMemoryFraction <= 1 else {
             throw ValidationError("--kv-cache-memory-fraction must be in (0, 1]")
+        }
+        if let gpuMemoryUtilization, !(gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1) {
+            throw ValidationError("--gpu-memory-utilization must be in (0, 1]")
         }
         guard maxRequestBodyBytes > 0 else { throw ValidationError("--max-request-body-bytes must be positive") }
         guard ["auto", "float32", "float", "float16", "half", "bfloat16"].contains(dtype) else {
