@@ -33,7 +33,7 @@ extension GPUBackend {
             throw .shapeMismatch("K/V \(key.shape) for \(numTokens) slots")
         }
         let device = try deviceMetadata(metadata, cache: cache)
-        try context.check(context.api.kv_store(
+        try context.check(context.api.kv_store!(
             context.handle, key.devicePointer, value.devicePointer, device.slots.pointer.assumingMemoryBound(to: Int64.self),
             Int64(numTokens), cache.keys[layer].pointer, cache.values[layer].pointer, cache.dataType.gpuType,
             Int64(cache.numSlots), Int64(cache.numKVHeads), Int64(cache.headDim)))
@@ -57,7 +57,7 @@ extension GPUBackend {
             block_tables: UnsafePointer(device.blockTables.pointer.assumingMemoryBound(to: Int32.self)),
             max_blocks_per_seq: Int64(metadata.maxBlocksPerSeq), block_size: Int64(cache.blockSize),
             num_blocks: Int64(cache.numBlocks))
-        try context.check(context.api.paged_attention(
+        try context.check(context.api.paged_attention!(
             context.handle, query.devicePointer, out.devicePointer, cache.keys[layer].pointer,
             cache.values[layer].pointer, cache.dataType.gpuType, &batch, Int64(numHeads), Int64(cache.numKVHeads),
             Int64(cache.headDim), scale, Int64(slidingWindow ?? 0)))

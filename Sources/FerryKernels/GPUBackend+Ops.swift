@@ -28,10 +28,11 @@ extension GPUBackend {
             throw .shapeMismatch("x \(x.shape) · W[\(weight.rows), \(weight.columns)]ᵀ into \(out.shape)")
         }
         guard let type = weight.type.gpuType else { throw .unsupportedType(weight.type, operation: "GPU matmul") }
-        try weight.withRawPointer { w throws(KernelError) in
-            try context.check(context.api.gemm(context.handle, type, w, x.devicePointer, out.devicePointer,
-                                               Int64(numTokens), Int64(weight.rows), Int64(weight.columns)))
+        let status = weight.withRawPointer { w in
+            context.api.gemm!(context.handle, type, w, x.devicePointer, out.devicePointer, Int64(numTokens),
+                              Int64(weight.rows), Int64(weight.columns))
         }
+        try context.check(status)
     }
 
     /// Mean milliseconds of the library's GEMM (cuBLAS on CUDA) for x [m, k] · W [n, k]ᵀ, for `ferry bench`.
@@ -40,7 +41,7 @@ extension GPUBackend {
     {
         guard let gpuType = type.gpuType else { throw .unsupportedType(type, operation: "GPU GEMM benchmark") }
         var milliseconds: Float = 0
-        try context.check(context.api.gemm_benchmark(context.handle, gpuType, Int64(m), Int64(n), Int64(k),
+        try context.check(context.api.gemm_benchmark!(context.handle, gpuType, Int64(m), Int64(n), Int64(k),
                                                      Int32(iterations), &milliseconds))
         return Double(milliseconds)
     }
@@ -55,21 +56,22 @@ extension GPUBackend {
             throw .invalidArgument("token id \(bad) outside the \(table.rows)-row embedding table")
         }
         let ids = try scratchCopy(tokenIds, key: "token ids")
-        try table.withRawPointer { matrix throws(KernelError) in
-            try context.check(context.api.embedding(
-                context.handle, type, matrix, Int64(table.rows), Int64(table.columns),
-                ids.pointer.assumingMemoryBound(to: Int32.self), Int64(tokenIds.count), out.devicePointer))
+        let status = table.withRawPointer { matrix in
+            context.api.embedding!(context.handle, type, matrix, Int64(table.rows), Int64(table.columns),
+                                   ids.pointer.assumingMemoryBound(to: Int32.self), Int64(tokenIds.count),
+                                   out.devicePointer)
         }
+        try context.check(status)
     }
 
     public func rmsNorm(_ x: Tensor, weight: Tensor, epsilon: Float, into out: Tensor) {
         let dim = weight.count
-        keep(context.api.rmsnorm(context.handle, x.devicePointer, weight.devicePointer, out.devicePointer,
+        keep(context.api.rmsnorm!(context.handle, x.devicePointer, weight.devicePointer, out.devicePointer,
                                  Int64(x.count / dim), Int64(dim), epsilon))
     }
 
     public func addBias(_ x: Tensor, _ bias: Tensor) {
-        keep(context.api.add_bias(context.handle, x.devicePointer, bias.devicePointer, Int64(x.count / bias.count),
+        keep(context.api.add_bias!(context.handle, x.devicePointer, bias.devicePointer, Int64(x.count / bias.count),
                                   Int64(bias.count)))
     }
 
@@ -80,22 +82,22 @@ extension GPUBackend {
         ferry_cpu_rope_table(positions, inverseFrequencies, Int64(positions.count), Int64(inverseFrequencies.count),
                              &host)
         let table = try allocate([positions.count, 2 * inverseFrequencies.count])
-        try host.withUnsafeBytes { bytes throws(KernelError) in try context.upload(bytes, to: table.buffer) }
+        try context.upload(host, to: table.buffer)
         return table
     }
 
     public func rope(_ x: Tensor, table: Tensor, numHeads: Int, headDim: Int) {
-        keep(context.api.rope(context.handle, x.devicePointer, table.devicePointer, Int64(table.rows),
+        keep(context.api.rope!(context.handle, x.devicePointer, table.devicePointer, Int64(table.rows),
                               Int64(numHeads), Int64(headDim), Int64(table.columns / 2)))
     }
 
     public func siluMul(gate: Tensor, up: Tensor, into out: Tensor) {
-        keep(context.api.silu_mul(context.handle, gate.devicePointer, up.devicePointer, out.devicePointer,
+        keep(context.api.silu_mul!(context.handle, gate.devicePointer, up.devicePointer, out.devicePointer,
                                   Int64(gate.count)))
     }
 
     public func add(_ x: Tensor, _ y: Tensor) {
-        keep(context.api.add(context.handle, x.devicePointer, y.devicePointer, Int64(x.count)))
+        keep(context.api.add!(context.handle, x.devicePointer, y.devicePointer, Int64(x.count)))
     }
 
     public func gatherRows(_ x: Tensor, rows indices: [Int], into out: Tensor) throws(KernelError) {
@@ -104,7 +106,7 @@ extension GPUBackend {
             throw .invalidArgument("row \(bad) of \(x.rows)")
         }
         let rows = try scratchCopy(indices.map { Int32($0) }, key: "gather rows")
-        try context.check(context.api.gather_rows(context.handle, x.devicePointer, Int64(x.columns),
+        try context.check(context.api.gather_rows!(context.handle, x.devicePointer, Int64(x.columns),
                                                   rows.pointer.assumingMemoryBound(to: Int32.self),
                                                   Int64(indices.count), out.devicePointer))
     }

@@ -7,14 +7,14 @@ extension GPUBackend {
     public func memoryBandwidth(megabytes: Int = 1024, repeats: Int = 5) throws(KernelError) -> Double {
         let bytes = megabytes << 20
         let source = try context.allocate(byteCount: bytes), target = try context.allocate(byteCount: bytes)
-        try context.check(context.api.memset_zero(context.handle, source.pointer, UInt64(bytes)))
-        try context.check(context.api.memcpy_d2d(context.handle, target.pointer, source.pointer, UInt64(bytes)))
+        try context.check(context.api.memset_zero!(context.handle, source.pointer, UInt64(bytes)))
+        try context.check(context.api.memcpy_d2d!(context.handle, target.pointer, source.pointer, UInt64(bytes)))
         try context.synchronize()
         let clock = ContinuousClock()
         var best = Double.infinity
         for _ in 0..<repeats {
             let start = clock.now
-            try context.check(context.api.memcpy_d2d(context.handle, target.pointer, source.pointer, UInt64(bytes)))
+            try context.check(context.api.memcpy_d2d!(context.handle, target.pointer, source.pointer, UInt64(bytes)))
             try context.synchronize()
             let elapsed = clock.now - start
             best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)

@@ -77,16 +77,22 @@ public final class GPUBackend: ComputeBackend, @unchecked Sendable {
         switch weight.type {
         case .f32, .f16, .bf16:
             let buffer = try context.allocate(byteCount: weight.bytes.count)
-            try weight.bytes.withUnsafeBytes { source throws(KernelError) in
-                guard let order = weight.rowOrder else { return try context.upload(source, to: buffer) }
-                var permuted = [UInt8](repeating: 0, count: source.count)
-                permuted.withUnsafeMutableBytes { target in
-                    for (destination, sourceRow) in order.enumerated() {
-                        (target.baseAddress! + destination * rowBytes).copyMemory(
-                            from: source.baseAddress! + sourceRow * rowBytes, byteCount: rowBytes)
+            if let order = weight.rowOrder {
+                var permuted = [UInt8](repeating: 0, count: weight.bytes.count)
+                weight.bytes.withUnsafeBytes { source in
+                    permuted.withUnsafeMutableBytes { target in
+                        for (destination, sourceRow) in order.enumerated() {
+                            (target.baseAddress! + destination * rowBytes).copyMemory(
+                                from: source.baseAddress! + sourceRow * rowBytes, byteCount: rowBytes)
+                        }
                     }
                 }
-                try permuted.withUnsafeBytes { bytes throws(KernelError) in try context.upload(bytes, to: buffer) }
+                try context.upload(permuted, to: buffer)
+            } else {
+                let result = weight.bytes.withUnsafeBytes { source in
+                    Result { () throws(KernelError) in try context.upload(source, to: buffer) }
+                }
+                try result.get()
             }
             return WeightMatrix(type: weight.type, rows: weight.rows, columns: weight.columns, owned: buffer)
         case .q4_0, .q4_1, .q8_0:
@@ -119,10 +125,14 @@ public final class GPUBackend: ComputeBackend, @unchecked Sendable {
                 }
             }
             try check(status, "dequantize \(weight.type) rows for the GPU")
-            try host.withUnsafeBytes { bytes throws(KernelError) in
-                try context.upload(UnsafeRawBufferPointer(rebasing: bytes[0..<rows * weight.columns * 4]), to: staging)
+            let uploaded = host.withUnsafeBytes { bytes in
+                Result { () throws(KernelError) in
+                    try context.upload(UnsafeRawBufferPointer(rebasing: bytes[0..<rows * weight.columns * 4]),
+                                       to: staging)
+                }
             }
-            try context.check(context.api.convert_f32(
+            try uploaded.get()
+            try context.check(context.api.convert_f32!(
                 context.handle, staging.floats, buffer.pointer + row * weight.columns * 2, FERRY_GPU_BF16,
                 Int64(rows * weight.columns)))
             row += rows
@@ -139,7 +149,7 @@ public final class GPUBackend: ComputeBackend, @unchecked Sendable {
         }
         try check(status, "dequantize a \(weight.type) vector of \(count)")
         let tensor = try allocate([count])
-        try host.withUnsafeBytes { bytes throws(KernelError) in try context.upload(bytes, to: tensor.buffer) }
+        try context.upload(host, to: tensor.buffer)
         return tensor
     }
 
@@ -166,7 +176,7 @@ public final class GPUBackend: ComputeBackend, @unchecked Sendable {
             buffer = try context.allocate(byteCount: max(bytes, 4096) * 2)
             scratch[key] = buffer
         }
-        try values.withUnsafeBytes { raw throws(KernelError) in try context.upload(raw, to: buffer!) }
+        try context.upload(values, to: buffer!)
         return buffer!
     }
 }

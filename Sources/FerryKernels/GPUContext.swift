@@ -13,7 +13,7 @@ final class GPUContext: @unchecked Sendable {
 
     init(library: GPULibrary, device: Int) throws(KernelError) {
         var context: OpaquePointer?
-        let status = library.api.pointee.context_create(Int32(device), &context)
+        let status = library.api.pointee.context_create!(Int32(device), &context)
         guard status == FERRY_GPU_OK, let context else {
             throw GPUContext.error(status, library.lastError)
         }
@@ -22,7 +22,7 @@ final class GPUContext: @unchecked Sendable {
         self.handle = context
     }
 
-    deinit { _ = library.api.pointee.context_destroy(handle) }
+    deinit { _ = library.api.pointee.context_destroy!(handle) }
 
     var api: ferry_gpu_api { library.api.pointee }
 
@@ -46,12 +46,12 @@ final class GPUContext: @unchecked Sendable {
     /// - Throws: `KernelError.outOfMemory` when the device has no room.
     func allocate(byteCount: Int) throws(KernelError) -> DeviceBuffer {
         var pointer: UnsafeMutableRawPointer?
-        let status = api.alloc(handle, UInt64(byteCount), &pointer)
+        let status = api.alloc!(handle, UInt64(byteCount), &pointer)
         if status == FERRY_GPU_ERR_OUT_OF_MEMORY { throw .outOfMemory(bytes: byteCount) }
         try check(status)
         guard let pointer else { throw .outOfMemory(bytes: byteCount) }
         return DeviceBuffer(devicePointer: pointer, byteCount: byteCount) { [self] address in
-            _ = api.free(handle, address)
+            _ = api.free!(handle, address)
         }
     }
 
@@ -61,24 +61,29 @@ final class GPUContext: @unchecked Sendable {
             throw .shapeMismatch("\(bytes.count) bytes at \(offset) of a \(buffer.byteCount)-byte buffer")
         }
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        try check(api.memcpy_h2d(handle, buffer.pointer + offset, base, UInt64(bytes.count)))
+        try check(api.memcpy_h2d!(handle, buffer.pointer + offset, base, UInt64(bytes.count)))
     }
 
-    /// Copies an array to device memory (a new buffer).
-    func upload<T>(_ values: [T]) throws(KernelError) -> DeviceBuffer {
-        let buffer = try allocate(byteCount: max(values.count * MemoryLayout<T>.stride, 1))
-        try values.withUnsafeBytes { bytes throws(KernelError) in try upload(bytes, to: buffer) }
-        return buffer
+    /// Copies an array's elements to the start of `buffer`.
+    func upload<T>(_ values: [T], to buffer: DeviceBuffer) throws(KernelError) {
+        let result = values.withUnsafeBytes { bytes in
+            Result { () throws(KernelError) in try upload(bytes, to: buffer) }
+        }
+        try result.get()
     }
 
     /// Waits for the stream and copies `count` floats at `offset` floats into `buffer` back to the host.
     func downloadFloats(_ buffer: DeviceBuffer, offset: Int, count: Int) throws(KernelError) -> [Float] {
-        var result = [Float](repeating: 0, count: count)
-        try result.withUnsafeMutableBytes { bytes throws(KernelError) in
-            try check(api.memcpy_d2h(handle, bytes.baseAddress, buffer.pointer + offset * 4, UInt64(bytes.count)))
+        guard offset >= 0, (offset + count) * 4 <= buffer.byteCount else {
+            throw .shapeMismatch("\(count) floats at \(offset) of a \(buffer.byteCount)-byte buffer")
         }
+        var result = [Float](repeating: 0, count: count)
+        let status = result.withUnsafeMutableBytes { bytes in
+            api.memcpy_d2h!(handle, bytes.baseAddress, buffer.pointer + offset * 4, UInt64(bytes.count))
+        }
+        try check(status)
         return result
     }
 
-    func synchronize() throws(KernelError) { try check(api.synchronize(handle)) }
+    func synchronize() throws(KernelError) { try check(api.synchronize!(handle)) }
 }

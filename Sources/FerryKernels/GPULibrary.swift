@@ -69,7 +69,7 @@ public struct GPULibrary: @unchecked Sendable {
     /// - Throws: `KernelError.gpuNoDevice` with the runtime's reason when there is no device or no driver.
     public func deviceCount() throws(KernelError) -> Int {
         var count: Int32 = 0
-        let status = api.pointee.device_count(&count)
+        let status = api.pointee.device_count!(&count)
         if status != FERRY_GPU_OK {
             throw .gpuNoDevice(platform: platform.rawValue, detail: lastError)
         }
@@ -80,7 +80,7 @@ public struct GPULibrary: @unchecked Sendable {
     /// The device's name ("NVIDIA H100 80GB HBM3").
     public func deviceName(_ device: Int) -> String {
         var name = [CChar](repeating: 0, count: 256)
-        guard api.pointee.device_name(Int32(device), &name, name.count) == FERRY_GPU_OK else { return "unknown" }
+        guard api.pointee.device_name!(Int32(device), &name, name.count) == FERRY_GPU_OK else { return "unknown" }
         return String(cString: name)
     }
 
@@ -88,14 +88,14 @@ public struct GPULibrary: @unchecked Sendable {
     public func memoryInfo(_ device: Int) throws(KernelError) -> (free: Int, total: Int) {
         var free: UInt64 = 0
         var total: UInt64 = 0
-        guard api.pointee.memory_info(Int32(device), &free, &total) == FERRY_GPU_OK else {
+        guard api.pointee.memory_info!(Int32(device), &free, &total) == FERRY_GPU_OK else {
             throw .gpuFailure(lastError)
         }
         return (Int(free), Int(total))
     }
 
     /// The calling thread's last failure message from the library.
-    var lastError: String { String(cString: api.pointee.last_error()) }
+    var lastError: String { api.pointee.last_error!().map { String(cString: $0) } ?? "" }
 
     private static func executableFolder() -> String? {
         var buffer = [CChar](repeating: 0, count: 4096)

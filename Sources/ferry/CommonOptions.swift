@@ -11,8 +11,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Compute threads (default: the cores available to the process).")
     var threads: Int?
 
-    @Option(help: "Where the model runs: auto (a GPU when its kernel library and a device are present, else the CPU), "
-        + "cpu, cuda or hip.")
+    @Option(help: "Where the model runs: auto (a GPU when its kernel library and a device are present, else the CPU), cpu, cuda or hip.")
     var device: ComputeDevice = .auto
 
     func validate() throws {

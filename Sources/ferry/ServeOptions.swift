@@ -83,12 +83,10 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Compute threads (default: the cores available to the process).")
     var threads: Int?
 
-    @Option(help: "Where the model runs: auto (a GPU when its kernel library and a device are present, else the CPU), "
-        + "cpu, cuda or hip.")
+    @Option(help: "Where the model runs: auto (a GPU when its kernel library and a device are present, else the CPU), cpu, cuda or hip.")
     var device: ComputeDevice = .auto
 
-    @Option(help: "On a GPU: the fraction of the device's memory this server may use (weights, activations and KV "
-        + "cache); the KV cache gets what is left (default 0.9).")
+    @Option(help: "On a GPU: the fraction of the device's memory this server may use (weights, activations, KV cache); the KV cache gets what is left (default 0.9).")
     var gpuMemoryUtilization: Double?
 
     // MARK: Shutdown

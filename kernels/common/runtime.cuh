@@ -39,8 +39,14 @@ static ferry_gpu_status ferry_runtime_fail(gpuError_t error, const char *operati
     ferry_gpu_status status = FERRY_GPU_ERR_RUNTIME;
     if (error == gpuErrorNoDevice || error == gpuErrorInsufficientDriver) status = FERRY_GPU_ERR_NO_DEVICE;
     if (error == gpuErrorMemoryAllocation) status = FERRY_GPU_ERR_OUT_OF_MEMORY;
-    return ferry_fail(status, "%s: %s (%s %s)", operation, gpuGetErrorString(error), FERRY_PLATFORM,
-                      gpuGetErrorName(error));
+    const char *hint = error == gpuErrorInsufficientDriver
+                           ? "; no GPU driver was found, or it is older than this runtime needs"
+#if !defined(FERRY_HIP)
+                             " (CUDA 13: NVIDIA driver R580 or newer)"
+#endif
+                           : "";
+    return ferry_fail(status, "%s: %s (%s %s)%s", operation, gpuGetErrorString(error), FERRY_PLATFORM,
+                      gpuGetErrorName(error), hint);
 }
 
 #define FERRY_TRY(call, operation)                                                       \
