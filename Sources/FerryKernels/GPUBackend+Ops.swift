@@ -76,14 +76,15 @@ extension GPUBackend {
     }
 
     /// Computed on the host in double precision (the CPU backend's own function, so both agree to the bit) and
-    /// copied up: [numTokens, 2 · half] floats, a few KB per step.
+    /// copied up: [numTokens, 2 · half] floats, a few KB per step, into a reused device buffer (a fresh allocation
+    /// per step would free the last one, and cudaFree waits for the device).
     public func rotaryTable(positions: [Int32], inverseFrequencies: [Float]) throws(KernelError) -> Tensor {
+        try throwPending()
         var host = [Float](repeating: 0, count: positions.count * 2 * inverseFrequencies.count)
         ferry_cpu_rope_table(positions, inverseFrequencies, Int64(positions.count), Int64(inverseFrequencies.count),
                              &host)
-        let table = try allocate([positions.count, 2 * inverseFrequencies.count])
-        try context.upload(host, to: table.buffer)
-        return table
+        let buffer = try scratchCopy(host, key: "rotary table")
+        return Tensor(buffer: buffer, shape: [positions.count, 2 * inverseFrequencies.count])
     }
 
     public func rope(_ x: Tensor, table: Tensor, numHeads: Int, headDim: Int) {
