@@ -25,6 +25,8 @@ fi
 if [ "${FERRY_BUILD_GPU_KERNELS:-${CI:-}}" = "1" ] || [ "${FERRY_BUILD_GPU_KERNELS:-${CI:-}}" = "true" ]; then
     "$root/scripts/build-gpu-kernels.sh"
 fi
+# The GPU kernels' bodies on the CPU against double-precision references (no GPU, no CUDA toolkit needed).
+"$root/scripts/test-gpu-kernels-on-cpu.sh"
 swift build --build-tests "$@"
 swift test --skip-build "$@"
 

@@ -132,6 +132,7 @@ ferry_paged_attention_kernel(const float *q, float *out, const void *k_cache, co
     }
 }
 
+#if !defined(FERRY_GPU_EMULATION)  // host entries: launches, BLAS
 static ferry_gpu_status ferry_paged_attention(ferry_gpu_context *context, const float *q, float *out,
                                               const void *k_cache, const void *v_cache, ferry_gpu_dtype kv_type,
                                               const ferry_gpu_attention_batch *batch, int64_t num_heads,
@@ -159,5 +160,7 @@ static ferry_gpu_status ferry_paged_attention(ferry_gpu_context *context, const 
     FERRY_CHECK_LAUNCH("paged_attention launch");
     return FERRY_GPU_OK;
 }
+
+#endif
 
 #endif

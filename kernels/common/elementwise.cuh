@@ -112,6 +112,7 @@ __global__ void ferry_kv_store_kernel(const float *k, const float *v, const int6
     }
 }
 
+#if !defined(FERRY_GPU_EMULATION)  // host entries: launches, BLAS
 // MARK: - Entries
 
 #define FERRY_LAUNCH_CHECKED(kernel, blocks, name, ...)                                        \
@@ -210,5 +211,7 @@ static ferry_gpu_status ferry_kv_store(ferry_gpu_context *context, const float *
     FERRY_LAUNCH_CHECKED(ferry_kv_store_kernel, ferry_blocks(num_tokens * width, FERRY_THREADS), "kv_store launch", k,
                          v, slots, num_tokens, k_cache, v_cache, (int)kv_type, num_slots, width);
 }
+
+#endif
 
 #endif

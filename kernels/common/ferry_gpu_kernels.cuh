@@ -7,10 +7,14 @@
 #include <stdlib.h>
 #include "ferry_gpu.h"
 #include "gpu_compat.h"
+#if !defined(FERRY_GPU_EMULATION)
 #include "runtime.cuh"
+#endif
 #include "elementwise.cuh"
 #include "attention.cuh"
 #include "gemm.cuh"
+#if !defined(FERRY_GPU_EMULATION)
 #include "api.cuh"
+#endif
 
 #endif

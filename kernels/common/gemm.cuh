@@ -57,6 +57,7 @@ ferry_gemm_tiled_kernel(int weight_type, const void *weight, const float *x, flo
     }
 }
 
+#if !defined(FERRY_GPU_EMULATION)  // host entries: launches, BLAS
 __attribute__((unused)) static ferry_gpu_status ferry_gemm_tiled(ferry_gpu_context *context, ferry_gpu_dtype weight_type, const void *weight,
                                          const float *x, float *out, int64_t m, int64_t n, int64_t k) {
     const int64_t tiles_m = (m + FERRY_GEMM_TILE - 1) / FERRY_GEMM_TILE;
@@ -146,5 +147,7 @@ static ferry_gpu_status ferry_gemm_benchmark(ferry_gpu_context *context, ferry_g
     ferry_free(context, out);
     return status;
 }
+
+#endif
 
 #endif

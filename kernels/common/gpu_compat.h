@@ -4,7 +4,10 @@
 #ifndef FERRY_GPU_COMPAT_H
 #define FERRY_GPU_COMPAT_H
 
-#if defined(FERRY_HIP)
+#if defined(FERRY_GPU_EMULATION)
+// Host threads standing in for a GPU: tests/gpu-emulation runs the kernels' bodies on the CPU.
+#include "gpu_emulation.h"
+#elif defined(FERRY_HIP)
 #include <hip/hip_runtime.h>
 #include <hip/hip_fp16.h>
 #define FERRY_PLATFORM "hip"

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs the GPU kernels' bodies (kernels/common) on the CPU, std::threads standing in for GPU threads
+# (Tests/gpu-emulation/gpu_emulation.h), against double-precision references: the numerics and indexing check that
+# needs no GPU. About 30 s on 2 cores (it starts a thread per emulated GPU thread). Needs g++ 12 (C++20).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$root/.build/gpu"
+lock=()
+[ -e /tmp/ferry-build.lock ] && lock=(flock /tmp/ferry-build.lock)
+"${lock[@]}" g++ -std=c++20 -O1 -pthread -Wall -Wno-unused-function -DFERRY_GPU_EMULATION \
+    -I"$root/Tests/gpu-emulation" -I"$root/Sources/CKernelsGPU/include" -I"$root/kernels/common" \
+    "$root/Tests/gpu-emulation/kernel_tests.cpp" -o "$root/.build/gpu/kernel-emulation-tests"
+"$root/.build/gpu/kernel-emulation-tests"
