@@ -53,7 +53,7 @@ public final class GPUBackend: ComputeBackend, @unchecked Sendable {
     /// Keeps the first failure of a non-throwing call.
     func keep(_ status: ferry_gpu_status) {
         if status != FERRY_GPU_OK && pendingError == nil {
-            pendingError = GPUContext.error(status, context.library.lastError)
+            pendingError = GPUContext.error(status, context.library.lastError, platform: platform)
         }
     }
 

@@ -15,7 +15,7 @@ final class GPUContext: @unchecked Sendable {
         var context: OpaquePointer?
         let status = library.api.pointee.context_create!(Int32(device), &context)
         guard status == FERRY_GPU_OK, let context else {
-            throw GPUContext.error(status, library.lastError)
+            throw GPUContext.error(status, library.lastError, platform: library.platform)
         }
         self.library = library
         self.device = device
@@ -27,10 +27,10 @@ final class GPUContext: @unchecked Sendable {
     var api: ferry_gpu_api { library.api.pointee }
 
     /// The typed error for a failed status.
-    static func error(_ status: ferry_gpu_status, _ message: String) -> KernelError {
+    static func error(_ status: ferry_gpu_status, _ message: String, platform: GPUPlatform) -> KernelError {
         switch status {
         case FERRY_GPU_ERR_OUT_OF_MEMORY: .gpuFailure("out of device memory: \(message)")
-        case FERRY_GPU_ERR_NO_DEVICE: .gpuNoDevice(platform: "gpu", detail: message)
+        case FERRY_GPU_ERR_NO_DEVICE: .gpuNoDevice(platform: platform.rawValue, detail: message)
         case FERRY_GPU_ERR_INVALID_ARGUMENT: .invalidArgument(message)
         default: .gpuFailure(message)
         }
@@ -39,7 +39,7 @@ final class GPUContext: @unchecked Sendable {
     /// Throws the typed error for a non-OK status.
     @inline(__always)
     func check(_ status: ferry_gpu_status) throws(KernelError) {
-        if status != FERRY_GPU_OK { throw GPUContext.error(status, library.lastError) }
+        if status != FERRY_GPU_OK { throw GPUContext.error(status, library.lastError, platform: library.platform) }
     }
 
     /// `byteCount` bytes of device memory, freed when the buffer goes away.
