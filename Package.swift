@@ -23,6 +23,8 @@ let package = Package(
         // MARK: - C layer
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl",
+                       providers: [.apt(["libcurl4-openssl-dev", "libssl-dev"])]),
         .target(name: "CKernelsCPU", dependencies: ["CBLAS"], path: "Sources/CKernelsCPU", cSettings: optimizedC,
                 linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
         // The C ABI of libferry_cuda.so / libferry_hip.so (built from kernels/ by scripts/build-gpu-kernels.sh) and
@@ -38,13 +40,14 @@ let package = Package(
         .target(name: "FerryEngine", dependencies: ["FerryModel", "FerryScheduling", "FerryTokenizer"],
                 swiftSettings: swiftSettings),
         .target(name: "FerryHTTP", swiftSettings: swiftSettings),
+        .target(name: "FerryHub", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         .target(name: "FerryOpenAI", dependencies: ["FerryHTTP", "FerryEngine", "FerryTokenizer", "FerryScheduling"],
                 swiftSettings: swiftSettings),
         .executableTarget(
             name: "ferry",
             dependencies: [
                 "FerryOpenAI", "FerryHTTP", "FerryEngine", "FerryModel", "FerryTokenizer", "FerryKernels",
-                "FerryScheduling",
+                "FerryScheduling", "FerryHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -62,6 +65,10 @@ let package = Package(
         .testTarget(name: "FerryOpenAITests", dependencies: ["FerryOpenAI", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "FerryHTTPTests", dependencies: ["FerryHTTP"], swiftSettings: swiftSettings),
+        .testTarget(name: "FerryHubTests",
+                    dependencies: ["FerryHub", "FerryHTTP", "FerryEngine", "FerryModel", "FerryScheduling",
+                                   "FerryKernels", "FerryTokenizer", "TestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "FerryModelTests", dependencies: ["FerryModel", "FerryTokenizer", "TestSupport"],
                     swiftSettings: swiftSettings),
     ]

@@ -3,7 +3,8 @@
 # The Swift 6 toolchain itself is a prerequisite (https://www.swift.org/install/linux/).
 set -euo pipefail
 
-packages=(libopenblas-dev python3 python3-pip python3-venv unzip)
+# libcurl4-openssl-dev and libssl-dev: FerryHub's downloads from the Hugging Face hub (libcurl, OpenSSL's SHA-256).
+packages=(libopenblas-dev libcurl4-openssl-dev libssl-dev python3 python3-pip python3-venv unzip)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

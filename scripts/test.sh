@@ -23,7 +23,7 @@ fi
 # checked and the host-side tests load the real libraries (which report "no device" on a machine without a GPU).
 # FERRY_BUILD_GPU_KERNELS=1 builds them outside CI, =0 skips them in CI.
 if [ "${FERRY_BUILD_GPU_KERNELS:-${CI:-}}" = "1" ] || [ "${FERRY_BUILD_GPU_KERNELS:-${CI:-}}" = "true" ]; then
-    "$root/scripts/build-gpu-kernels.sh"
+    "$root/scripts/build-gpu-kernels.sh" cuda hip
 fi
 # The GPU kernels' bodies on the CPU against double-precision references (no GPU, no CUDA toolkit needed).
 "$root/scripts/test-gpu-kernels-on-cpu.sh"
@@ -33,6 +33,6 @@ swift test --skip-build "$@"
 # The API tests: the official openai client (and raw sockets) against a live `ferry serve`.
 if [ ! -x "$root/.venv/bin/pytest" ]; then
     python3 -m venv "$root/.venv"
-    "$root/.venv/bin/pip" install --quiet --disable-pip-version-check openai pytest requests
+    "$root/.venv/bin/pip" install --quiet --disable-pip-version-check openai pytest requests huggingface_hub
 fi
 FERRY_BINARY="$root/.build/debug/ferry" "$root/.venv/bin/pytest" -q -p no:cacheprovider "$root/Tests/api"

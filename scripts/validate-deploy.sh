@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Static validation of Ferry's deployment files: Dockerfile, k8s/ (kustomize base and overlays, monitoring and
-# examples) and the Helm chart k8s/helm/ferry. No cluster, no image build, no Docker engine needed.
+# examples) and the Helm chart k8s/helm/ferry. No cluster, no image build, no Docker engine needed (the image is
+# built and run by scripts/build-image.sh).
 #
 #   1. renders every kustomize overlay (kubectl kustomize) and the Helm chart (helm-python-sdk: default values and
 #      each examples/values-*.yaml), lints the chart (helm lint --strict per Kubernetes version) and checks that
@@ -9,7 +10,10 @@
 #   3. cross-checks each render (scripts/deploy_manifests.py): the HPA targets a Deployment that exists, Service,
 #      PDB and NetworkPolicy select its pods, probes hit /health and /live, the grace period outlasts preStop +
 #      drain, every $(VAR) resolves, the security context is restricted, NVIDIA pods get /dev/shm;
-#   4. yamllint (.yamllint), hadolint (.hadolint.yaml) and checkov (.checkov.yaml, which justifies each skip).
+#   4. plays the kubelet (scripts/probe-simulator.py) with the rendered CPU Deployments (kustomize and Helm) against
+#      a real `ferry serve` (.build/debug/ferry, which scripts/test.sh builds; FERRY_BINARY overrides);
+#   5. yamllint (.yamllint), hadolint (.hadolint.yaml) and checkov (.checkov.yaml, which justifies each skip) on
+#      the renders, Dockerfile and Dockerfile.cuda.
 #
 # Installs its tools (pinned) with pip into .cache/deploy-venv/, reused on later runs. Exit 0 when all pass.
 set -euo pipefail
@@ -100,16 +104,48 @@ step "consistency"
 run_check "consistency (HPA target, selectors, probes, drain...)" \
     "$tools/python" scripts/deploy_manifests.py check "${manifests[@]}"
 
-# ---- 5. Linters -----------------------------------------------------------------------------------------------
+# ---- 5. Probe simulator ---------------------------------------------------------------------------------------
+# Plays the kubelet with each rendered CPU Deployment against a real `ferry serve` (the debug build scripts/test.sh
+# makes; FERRY_BINARY overrides): ready only after the load, no liveness kill, endpoints gone before the drain,
+# every in-flight stream completes, exit 0 within the grace period. Time scale 0.1: about 10 s per run.
+step "probe simulator (scripts/probe-simulator.py, time scale 0.1)"
+ferry_binary=${FERRY_BINARY:-$root/.build/debug/ferry}
+simulator_model=$root/../shared/models/SmolLM2-135M-Instruct-Q4_1-gguf/SmolLM2-135M-Instruct.Q4_1.gguf
+[ -f "$simulator_model" ] || simulator_model=$(scripts/fetch-default-model.sh)
+if [ -x "$ferry_binary" ]; then
+    for render_name in kustomize-cpu helm-default; do
+        run_check "probe simulator ($render_name.yaml)" "$tools/python" scripts/probe-simulator.py \
+            --manifest "$render/$render_name.yaml" --binary "$ferry_binary" --model "$simulator_model" \
+            --time-scale 0.1
+    done
+    # Its own test: a broken Deployment must fail it (Ready while loading; no preStop; grace shorter than preStop).
+    simulator_refuses() {  # simulator_refuses MUTATION: the run must fail
+        local log="$render/probe-simulator-$1.log"
+        if "$tools/python" scripts/probe-simulator.py --manifest "$render/kustomize-cpu.yaml" \
+            --binary "$ferry_binary" --model "$simulator_model" --time-scale 0.1 --mutate "$1" >"$log" 2>&1; then
+            echo "the probe simulator passed a Deployment broken by --mutate $1 (log: $log)"
+            return 1
+        fi
+        echo "--mutate $1: failed as it must ($(grep -c '^  [a-z]' "$log") findings; log: $log)"
+    }
+    for mutation in ready-on-live no-prestop short-grace; do
+        run_check "probe simulator refuses --mutate $mutation" simulator_refuses "$mutation"
+    done
+else
+    echo "no $ferry_binary: build it (scripts/test.sh or swift build) to run the probe simulator"
+    record "probe simulator (needs $ferry_binary)" FAILED
+fi
+
+# ---- 6. Linters -----------------------------------------------------------------------------------------------
 step "yamllint"
 run_check "yamllint (k8s/, configs; templates excluded)" \
     "$tools/yamllint" --strict -c .yamllint .yamllint .hadolint.yaml .checkov.yaml k8s
 step "hadolint"
-run_check "hadolint Dockerfile" "$tools/hadolint" --config .hadolint.yaml Dockerfile
+run_check "hadolint Dockerfile Dockerfile.cuda" "$tools/hadolint" --config .hadolint.yaml Dockerfile Dockerfile.cuda
 step "checkov (kubernetes, dockerfile)"
-run_check "checkov (${#manifests[@]} manifests + Dockerfile)" \
+run_check "checkov (${#manifests[@]} manifests + Dockerfile, Dockerfile.cuda)" \
     "$venvs/checkov/bin/checkov" --config-file .checkov.yaml --framework kubernetes dockerfile \
-    -f "${manifests[@]}" Dockerfile
+    -f "${manifests[@]}" Dockerfile Dockerfile.cuda
 
 # ---- Summary --------------------------------------------------------------------------------------------------
 step "summary ($(($(date +%s) - started)) s)"

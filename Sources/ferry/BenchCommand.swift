@@ -27,7 +27,7 @@ struct BenchCommand: ParsableCommand {
         let backend = try modelOptions.makeBackend()
         let clock = ContinuousClock()
         let loadStart = clock.now
-        let loaded = try LoadedModel.load(path: modelOptions.model, backend: backend)
+        let loaded = try LoadedModel.load(path: try modelOptions.localModelPath(), backend: backend)
         let loadSeconds = (clock.now - loadStart).inSeconds
         let model = loaded.model
         let config = model.config

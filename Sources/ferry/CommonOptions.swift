@@ -2,11 +2,14 @@
 import ArgumentParser
 import FerryKernels
 import Foundation
+import Logging
 
 /// Options shared by the commands that load a model.
 struct ModelOptions: ParsableArguments {
-    @Argument(help: "A model folder (config.json + safetensors) or a .gguf file.")
+    @Argument(help: "A model folder (config.json + safetensors), a .gguf file, or a hub model: ORG/NAME, ORG/NAME:QUANT, ORG/NAME/FILE.gguf.")
     var model: String
+
+    @OptionGroup(title: "Hugging Face hub") var hub: HubOptions
 
     @Option(help: "Compute threads (default: the cores available to the process).")
     var threads: Int?
@@ -25,9 +28,11 @@ struct ModelOptions: ParsableArguments {
         FileHandle.standardError.write(Data("device: \(selection.reason)\n".utf8))
         return selection.backend
     }
+
+    /// The model's local path, downloaded from the hub first when `model` is a hub id (progress on stderr).
+    func localModelPath() throws -> String {
+        try hub.localPath(for: model, logger: Logger(label: "ferry") { StreamLogHandler.standardError(label: $0) })
+    }
 }
 
 extension ComputeDevice: ExpressibleByArgument {}
-
-extension ModelOptions {
-}

@@ -10,8 +10,9 @@ import Logging
 
 /// Turns `ferry serve`'s model path and flags into a running engine with its tokenizer and chat template.
 enum ModelLoading {
-    static func load(modelPath: String, options: ServeOptions, logger: Logger, metrics: ServerMetrics) throws
-        -> ServingModel
+    /// - Parameter root: the model as the user named it (a hub id or a path), `/v1/models`' `root`.
+    static func load(modelPath: String, root: String? = nil, options: ServeOptions, logger: Logger,
+                     metrics: ServerMetrics) throws -> ServingModel
     {
         let selection = try DeviceSelection.open(options.device, threads: options.threads)
         let backend = selection.backend
@@ -55,7 +56,7 @@ enum ModelLoading {
         ])
         return ServingModel(engine: engine, tokenizer: loaded.tokenizer, chatTemplate: template,
                             eosTokenIds: loaded.eosTokenIds, maxModelLen: maxModelLen, generationDefaults: defaults,
-                            root: modelPath)
+                            root: root ?? modelPath)
     }
 
     /// On a GPU, the KV cache's bytes: `--gpu-memory-utilization` (default 0.9, the issue's; vLLM's is now 0.92) of

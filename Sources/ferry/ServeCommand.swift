@@ -8,10 +8,12 @@ struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve the OpenAI API (completions, chat, models, tokenize) for a model.")
 
-    @Argument(help: "A model folder (config.json + safetensors) or a .gguf file.")
+    @Argument(help: "A model folder (config.json + safetensors), a .gguf file, or a hub model: ORG/NAME, ORG/NAME:QUANT, ORG/NAME/FILE.gguf.")
     var model: String
 
     @OptionGroup var options: ServeOptions
+
+    @OptionGroup(title: "Hugging Face hub") var hub: HubOptions
 
     func run() throws {
         let json = options.logFormat == "json"
@@ -21,7 +23,7 @@ struct ServeCommand: ParsableCommand {
                               ("--enforce-eager", options.enforceEager)] where given {
             logger.warning("\(flag) has no effect on this server and is ignored")
         }
-        let runtime = try ServerRuntime(modelPath: model, options: options, logger: logger)
+        let runtime = try ServerRuntime(modelPath: model, options: options, hub: hub, logger: logger)
         try runtime.run()
     }
 }

@@ -15,6 +15,7 @@ import Logging
 final class ServerRuntime: @unchecked Sendable {
     let modelPath: String
     let options: ServeOptions
+    let hub: HubOptions
     let logger: Logger
     let context: ServingContext
     let server: HTTPServer
@@ -23,9 +24,10 @@ final class ServerRuntime: @unchecked Sendable {
     private let signalQueue = DispatchQueue(label: "ferry.signals")
     private var signalSources: [any DispatchSourceSignal] = []
 
-    init(modelPath: String, options: ServeOptions, logger: Logger) throws {
+    init(modelPath: String, options: ServeOptions, hub: HubOptions, logger: Logger) throws {
         self.modelPath = modelPath
         self.options = options
+        self.hub = hub
         self.logger = logger
         var settings = ServingSettings(servedModelNames: options.servedModelName.isEmpty ? [modelPath]
                                            : options.servedModelName)
@@ -80,8 +82,10 @@ final class ServerRuntime: @unchecked Sendable {
         }
         do {
             let start = Engine.now()
-            let model = try ModelLoading.load(modelPath: modelPath, options: options, logger: logger,
-                                              metrics: context.metrics)
+            // A hub model downloads here, while /live answers 200 and /health 503.
+            let localPath = try hub.localPath(for: modelPath, logger: logger)
+            let model = try ModelLoading.load(modelPath: localPath, root: modelPath, options: options,
+                                              logger: logger, metrics: context.metrics)
             context.model = model
             try ModelLoading.warmUp(model)
             lock.withLock { if !isShuttingDown { context.phase = .ready } }
