@@ -47,7 +47,11 @@ final class GPUContext: @unchecked Sendable {
     func allocate(byteCount: Int) throws(KernelError) -> DeviceBuffer {
         var pointer: UnsafeMutableRawPointer?
         let status = api.alloc!(handle, UInt64(byteCount), &pointer)
-        if status == FERRY_GPU_ERR_OUT_OF_MEMORY { throw .outOfMemory(bytes: byteCount) }
+        if status == FERRY_GPU_ERR_OUT_OF_MEMORY {
+            let memory = try? library.memoryInfo(device)
+            throw .gpuOutOfMemory(device: "\(library.platform.rawValue):\(device)", bytes: byteCount,
+                                  free: memory?.free ?? 0, total: memory?.total ?? 0)
+        }
         try check(status)
         guard let pointer else { throw .outOfMemory(bytes: byteCount) }
         return DeviceBuffer(devicePointer: pointer, byteCount: byteCount) { [self] address in

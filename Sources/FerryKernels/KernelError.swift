@@ -15,6 +15,8 @@ public enum KernelError: Error, Equatable, CustomStringConvertible {
     case gpuABIMismatch(path: String, expected: UInt32, detail: String)
     /// The library loaded but found no device or no driver.
     case gpuNoDevice(platform: String, detail: String)
+    /// A device allocation failed: `bytes` asked for with `free` of `total` bytes left on `device` ("cuda:0").
+    case gpuOutOfMemory(device: String, bytes: Int, free: Int, total: Int)
     /// A GPU runtime, launch or BLAS failure.
     case gpuFailure(String)
 
@@ -46,6 +48,10 @@ public enum KernelError: Error, Equatable, CustomStringConvertible {
         case .gpuNoDevice(let platform, let detail):
             "no usable \(platform) device: \(detail) (check the driver, the container's device access, "
                 + "\(platform == "cuda" ? "CUDA_VISIBLE_DEVICES" : "HIP_VISIBLE_DEVICES"), or run with --device cpu)"
+        case .gpuOutOfMemory(let device, let bytes, let free, let total):
+            "out of memory on \(device) allocating \(bytes >> 20) MiB (\(free >> 20) MiB free of \(total >> 20) MiB): "
+                + "use a smaller model, lower --gpu-memory-utilization, --max-num-batched-tokens or --max-num-seqs, "
+                + "or free the device from other processes"
         case .gpuFailure(let what): "GPU failure: \(what)"
         }
     }

@@ -28,6 +28,21 @@ import TestSupport
         #expect(process.terminationStatus == 0, "cc failed to build \(name)")
     }
 
+    /// Device memory is released through its deallocator, host memory with free (the CPU path, unchanged).
+    @Test func deviceBuffersAreReleasedThroughTheirOwner() throws {
+        final class Released: @unchecked Sendable { var addresses: [UnsafeMutableRawPointer] = [] }
+        let released = Released()
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 64)
+        do {
+            let buffer = DeviceBuffer(devicePointer: memory, byteCount: 256) { released.addresses.append($0) }
+            #expect(buffer.isDeviceMemory)
+            #expect(released.addresses.isEmpty)
+        }
+        #expect(released.addresses == [memory])
+        memory.deallocate()
+        #expect(try !DeviceBuffer(byteCount: 64).isDeviceMemory)
+    }
+
     @Test func missingLibraryNamesTheFix() throws {
         let folder = try Self.temporaryFolder()
         #expect(GPULibrary.searchPaths(for: .cuda, kernelsPath: folder).first == folder + "/libferry_cuda.so")
