@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the GPU kernels' bodies (kernels/common) on the CPU, std::threads standing in for GPU threads
 # (Tests/gpu-emulation/gpu_emulation.h), against double-precision references: the numerics and indexing check that
-# needs no GPU. About 30 s on 2 cores (it starts a thread per emulated GPU thread). Needs g++ 12 (C++20).
+# needs no GPU. A few seconds (one host thread per emulated GPU thread of a block). Needs g++ 12 (C++20).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$root/.build/gpu"

@@ -35,8 +35,8 @@ static float round_bf16(float v) { return ferry_bf16_to_float(ferry_float_to_bf1
 // MARK: - Paged attention
 
 static void test_attention(int64_t head_dim, int kv_type, int64_t sliding_window) {
-    const int64_t heads = 8, kv_heads = 2, block_size = 16, num_blocks = 64, max_blocks = 20;
-    const std::vector<int32_t> query_lens = {37, 1, 5, 0}, context_lens = {187, 300, 5, 9};
+    const int64_t heads = 4, kv_heads = 2, block_size = 16, num_blocks = 64, max_blocks = 20;
+    const std::vector<int32_t> query_lens = {12, 1, 5, 0}, context_lens = {187, 300, 5, 9};
     const int64_t seqs = (int64_t)query_lens.size();
     std::vector<int32_t> starts = {0}, tables(seqs * max_blocks, 0);
     for (int32_t q : query_lens) starts.push_back(starts.back() + q);
