@@ -11,11 +11,11 @@
 # ---- build ----------------------------------------------------------------------------------------------------
 FROM swift:6.3.1-bookworm AS build
 
-# OpenBLAS headers for the CBLAS system-library target. Unpinned on purpose: bookworm's point releases only take
+# OpenBLAS and libnghttp2 headers for the CBLAS and CNghttp2 system-library targets. Unpinned on purpose: bookworm's point releases only take
 # security fixes, and a pinned Debian version disappears from the mirror after the next one.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libopenblas-dev \
+    && apt-get install -y --no-install-recommends libopenblas-dev libnghttp2-dev libcurl4-openssl-dev libssl-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build
@@ -38,13 +38,13 @@ RUN swift build -c release --product ferry --static-swift-stdlib -Xlinker -s \
 FROM debian:bookworm-slim
 
 # libopenblas0-pthread: sgemm (brings libgfortran5, libquadmath0); libstdc++6 and libgcc-s1 are in the base.
-# ca-certificates: TLS to the Hugging Face Hub. coreutils (in the base) provides the `sleep` of the preStop hook.
+# libnghttp2-14: HTTP/2; libcurl4: downloads from the Hugging Face hub. ca-certificates: TLS to the Hugging Face Hub. coreutils (in the base) provides the `sleep` of the preStop hook.
 # Ferry links libopenblas.so.0 only: the package's reference-API copies libblas.so.3 and liblapack.so.3 (7.4 MB)
 # leave with their update-alternatives entries (a dpkg path-exclude would break the package's postinst). apt's
 # logs and debconf's backup files go too.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libopenblas0-pthread ca-certificates \
+    && apt-get install -y --no-install-recommends libopenblas0-pthread libnghttp2-14 libcurl4 ca-certificates \
     && for library in /usr/lib/*/openblas-pthread/libblas.so.3 /usr/lib/*/openblas-pthread/liblapack.so.3; do \
            triplet=$(basename "$(dirname "$(dirname "$library")")"); \
            update-alternatives --remove "$(basename "$library")-$triplet" "$library" && rm -f "$library"; \

@@ -25,6 +25,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl",
                        providers: [.apt(["libcurl4-openssl-dev", "libssl-dev"])]),
+        .systemLibrary(name: "CNghttp2", path: "Sources/CNghttp2",
+                       providers: [.apt(["libnghttp2-dev"])]),
         .target(name: "CKernelsCPU", dependencies: ["CBLAS"], path: "Sources/CKernelsCPU", cSettings: optimizedC,
                 linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
         // The C ABI of libferry_cuda.so / libferry_hip.so (built from kernels/ by scripts/build-gpu-kernels.sh) and
@@ -39,7 +41,7 @@ let package = Package(
         .target(name: "FerryScheduling", swiftSettings: swiftSettings),
         .target(name: "FerryEngine", dependencies: ["FerryModel", "FerryScheduling", "FerryTokenizer"],
                 swiftSettings: swiftSettings),
-        .target(name: "FerryHTTP", swiftSettings: swiftSettings),
+        .target(name: "FerryHTTP", dependencies: ["CNghttp2"], swiftSettings: swiftSettings),
         .target(name: "FerryHub", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         .target(name: "FerryOpenAI", dependencies: ["FerryHTTP", "FerryEngine", "FerryTokenizer", "FerryScheduling"],
                 swiftSettings: swiftSettings),

@@ -31,8 +31,8 @@ swift build --build-tests "$@"
 swift test --skip-build "$@"
 
 # The API tests: the official openai client (and raw sockets) against a live `ferry serve`.
-if [ ! -x "$root/.venv/bin/pytest" ]; then
-    python3 -m venv "$root/.venv"
-    "$root/.venv/bin/pip" install --quiet --disable-pip-version-check openai pytest requests huggingface_hub
+if [ ! -x "$root/.venv/bin/pytest" ] || ! "$root/.venv/bin/python" -c "import h2, huggingface_hub" 2>/dev/null; then
+    [ -x "$root/.venv/bin/python" ] || python3 -m venv "$root/.venv"
+    "$root/.venv/bin/pip" install --quiet --disable-pip-version-check openai pytest requests h2 huggingface_hub
 fi
 FERRY_BINARY="$root/.build/debug/ferry" "$root/.venv/bin/pytest" -q -p no:cacheprovider "$root/Tests/api"

@@ -108,12 +108,12 @@ extension HTTPConnection {
             case .wouldBlock, .endOfFile:
                 machine.writeBlocked(now: .now)
                 enableWriteSource()
-                currentWriter?.connectionQueueChanged(to: writeQueue.totalBytes)
+                writeQueueChanged(to: writeQueue.totalBytes)
                 return
             }
         }
         disableWriteSource()
-        currentWriter?.connectionQueueChanged(to: 0)
+        writeQueueChanged(to: 0)
         allWritten()
     }
 

@@ -19,6 +19,10 @@ final class HTTPConnection: @unchecked Sendable {
     weak var currentWriter: HTTPResponseWriter?
     /// True while the responder runs synchronously inside `dispatch`; writes then need no hop.
     private var isInsideResponder = false
+    /// The HTTP/2 session once the connection speaks HTTP/2 (HTTPConnection+HTTP2.swift).
+    var http2: HTTP2Session?
+    /// A new connection's first bytes while they may still be the HTTP/2 preface; nil once decided.
+    var prefaceCheck: [UInt8]?
 
     private var readSource: (any DispatchSourceRead)?
     private var isReadSuspended = false
@@ -34,6 +38,7 @@ final class HTTPConnection: @unchecked Sendable {
         self.loop = loop
         self.parser = HTTPParser(limits: loop.context.configuration.limits, remoteAddress: peer)
         self.machine = ConnectionStateMachine(timeouts: loop.context.configuration.timeouts, now: .now)
+        self.prefaceCheck = loop.context.configuration.http2.isEnabled ? [] : nil
     }
 
     var context: ServerContext { loop.context }
@@ -73,6 +78,7 @@ final class HTTPConnection: @unchecked Sendable {
         let writer = currentWriter
         currentWriter = nil
         writer?.connectionClosed()
+        http2?.connectionClosed()
         loop.connectionClosed(self)
     }
 
@@ -90,11 +96,13 @@ final class HTTPConnection: @unchecked Sendable {
 
     /// The server started draining: an idle connection closes now; a busy one after its response.
     func drain() {
+        if let http2 { return http2.drain() }
         if machine.drainRequested() { close() }
     }
 
     /// Checks this connection's deadlines. Called on the loop by its ticker.
     func checkDeadlines(now: ContinuousClock.Instant) {
+        http2?.checkDeadlines(now: now)
         switch machine.checkDeadlines(now: now) {
         case .none:
             break
@@ -127,7 +135,8 @@ final class HTTPConnection: @unchecked Sendable {
                 }
                 break
             }
-            if !machine.isLingering { parser.append(loop.readBuffer[0..<count]) }
+            if !machine.isLingering { received(loop.readBuffer[0..<count]) }
+            if machine.isClosed { return }
             if count < loop.readBuffer.count { break }
         }
         guard !machine.isLingering else { return }
@@ -161,7 +170,7 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func dispatch(_ request: HTTPRequest) {
-        let writer = HTTPResponseWriter(connection: self, request: request, context: context)
+        let writer = HTTPResponseWriter(sink: self, request: request, context: context)
         currentWriter = writer
         isInsideResponder = true
         context.responder.respond(to: request, writer: writer)

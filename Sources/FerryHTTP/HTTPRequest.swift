@@ -31,8 +31,9 @@ public struct HTTPRequest: Sendable {
     }
 
     /// True when the client asked to keep the connection open: the HTTP/1.1 default unless `Connection: close`,
-    /// and for HTTP/1.0 only with `Connection: keep-alive`.
+    /// and for HTTP/1.0 only with `Connection: keep-alive`. Always true over HTTP/2 (streams share a connection).
     public var wantsKeepAlive: Bool {
+        if version.major >= 2 { return true }
         if version.major == 1 && version.minor >= 1 {
             return !headers.contains(name: "connection", token: "close")
         }

@@ -2,6 +2,9 @@
 
 /// Writes the response to one request: a whole response, or a head followed by a chunked stream.
 ///
+/// The same writer serves HTTP/1.1 and HTTP/2: it queues the response and its sink (`HTTPResponseSink`: the
+/// connection, or an HTTP/2 stream) frames it for the wire, so handlers never see the protocol.
+///
 /// Thread-safe: a handler may call it from any thread (an engine thread producing tokens, a Task); bytes hop to
 /// the connection's event loop, which writes them in order. A head is written once: a second `respond` or
 /// `startStream` throws `headAlreadyWritten`. Writes after the connection closed, or after the response finished,
@@ -15,7 +18,8 @@
 /// A writer dropped without finishing its response is answered for: 500 if no head was written, else the
 /// connection closes.
 public final class HTTPResponseWriter: Sendable {
-    let connection: HTTPConnection
+    let sink: any HTTPResponseSink
+    private let wireFormat: HTTPWireFormat
     private let context: ServerContext
     private let requestVersion: HTTPVersion
     private let isHeadRequest: Bool
@@ -24,9 +28,10 @@ public final class HTTPResponseWriter: Sendable {
     /// Headers a middleware added for whatever head this writer sends (CORS, request ids).
     private let extraHeaders = Locked<[(String, String)]>.make([])
 
-    /// Called by `HTTPConnection` on its event loop when it dispatches a request.
-    init(connection: HTTPConnection, request: HTTPRequest, context: ServerContext) {
-        self.connection = connection
+    /// Called by the sink (`HTTPConnection`, `HTTP2Stream`) on its event loop when it dispatches a request.
+    init(sink: any HTTPResponseSink, request: HTTPRequest, context: ServerContext) {
+        self.sink = sink
+        self.wireFormat = sink.wireFormat
         self.context = context
         self.requestVersion = request.version
         self.isHeadRequest = request.method == .head
@@ -43,8 +48,8 @@ public final class HTTPResponseWriter: Sendable {
         }
         guard isAbandoned else { return }
         connectionClosed()  // the response is aborted: its onClose and onFinish callbacks run now
-        let connection = self.connection
-        connection.loop.execute { connection.writerAbandoned(headWritten: headWritten) }
+        let sink = self.sink
+        sink.loop.execute { sink.writerAbandoned(headWritten: headWritten) }
     }
 
     // MARK: - Writing
@@ -72,6 +77,15 @@ public final class HTTPResponseWriter: Sendable {
         response.headers = withExtraHeaders(response.headers)
         let keepAlive = decideKeepAlive(response.headers)
         let sendsBody = !isHeadRequest && !response.status.forbidsBody && !response.body.isEmpty
+        if wireFormat == .http2 {
+            let head = ResponseHead(status: response.status, headers: response.headers,
+                                    contentLength: response.status.forbidsBody ? nil : response.body.count)
+            let action = try enqueueHead(status: response.status, keepAlive: true, head: head,
+                                         chunks: sendsBody ? [response.body] : [],
+                                         bodyBytes: sendsBody ? response.body.count : 0, isEnd: true)
+            perform(action)
+            return
+        }
         var head: [UInt8] = []
         head.reserveCapacity(192 + (sendsBody && response.body.count <= 4096 ? response.body.count : 0))
         ResponseHeadEncoder.encode(status: response.status, headers: response.headers,
@@ -88,7 +102,7 @@ public final class HTTPResponseWriter: Sendable {
             }
         }
         let bodyBytes = sendsBody ? response.body.count : 0
-        let action = try enqueueHead(status: response.status, keepAlive: keepAlive, chunks: chunks,
+        let action = try enqueueHead(status: response.status, keepAlive: keepAlive, head: nil, chunks: chunks,
                                      bodyBytes: bodyBytes, isEnd: true)
         perform(action)
     }
@@ -96,12 +110,19 @@ public final class HTTPResponseWriter: Sendable {
     /// Writes a head announcing a streamed body and returns the stream to write it with.
     ///
     /// Called from any thread. The body is sent with `Transfer-Encoding: chunked` (to an HTTP/1.0 client: raw, the
-    /// connection closing at its end).
+    /// connection closing at its end; over HTTP/2: as DATA frames, the last one flagged END_STREAM).
     /// - Throws: `HTTPResponseWriterError.headAlreadyWritten` when a head was written before.
     public func startStream(status: HTTPStatus = .ok, headers: HTTPHeaders = [:])
         throws(HTTPResponseWriterError) -> HTTPBodyStream
     {
         let headers = withExtraHeaders(headers)
+        let sendsBody = !isHeadRequest && !status.forbidsBody
+        if wireFormat == .http2 {
+            let head = ResponseHead(status: status, headers: headers, contentLength: nil)
+            perform(try enqueueHead(status: status, keepAlive: true, head: head, chunks: [], bodyBytes: 0,
+                                    isEnd: false))
+            return HTTPBodyStream(writer: self, framing: sendsBody ? .raw : .discard)
+        }
         let isChunked = requestVersion == .http1_1
         let keepAlive = isChunked && decideKeepAlive(headers)
         var head: [UInt8] = []
@@ -109,19 +130,21 @@ public final class HTTPResponseWriter: Sendable {
         ResponseHeadEncoder.encode(status: status, headers: headers, framing: isChunked ? .chunked : .untilClose,
                                    keepAlive: keepAlive, requestVersion: requestVersion,
                                    serverName: context.configuration.serverName, into: &head)
-        let action = try enqueueHead(status: status, keepAlive: keepAlive, chunks: [head], bodyBytes: 0, isEnd: false)
+        let action = try enqueueHead(status: status, keepAlive: keepAlive, head: nil, chunks: [head], bodyBytes: 0,
+                                     isEnd: false)
         perform(action)
-        let sendsBody = !isHeadRequest && !status.forbidsBody
         return HTTPBodyStream(writer: self, framing: !sendsBody ? .discard : isChunked ? .chunked : .raw)
     }
 
-    private func enqueueHead(status: HTTPStatus, keepAlive: Bool, chunks: [[UInt8]], bodyBytes: Int, isEnd: Bool)
+    /// - Parameter head: the head as fields, for an HTTP/2 sink (nil when `chunks` start with the encoded head).
+    private func enqueueHead(status: HTTPStatus, keepAlive: Bool, head: ResponseHead?, chunks: [[UInt8]],
+                             bodyBytes: Int, isEnd: Bool)
         throws(HTTPResponseWriterError) -> ResponseWriterState.EnqueueAction
     {
-        let flushFollows = connection.loop.inEventLoop && connection.isDispatching(self)
+        let flushFollows = sink.loop.inEventLoop && sink.isDispatching(self)
         let result: Result<ResponseWriterState.EnqueueAction, HTTPResponseWriterError> = state.withLock { state in
             do throws(HTTPResponseWriterError) {
-                try state.beginHead(status: status, keepAlive: keepAlive)
+                try state.beginHead(status: status, keepAlive: keepAlive, head: head)
             } catch {
                 return .failure(error)
             }
@@ -136,7 +159,7 @@ public final class HTTPResponseWriter: Sendable {
     /// Queues body bytes (already framed) of a stream. Called by `HTTPBodyStream` from any thread.
     /// - Returns: false when the bytes were dropped (closed, finished, or over `maxBufferedBytes`).
     func enqueueBody(_ chunks: [[UInt8]], bodyBytes: Int, isEnd: Bool) -> Bool {
-        let flushFollows = connection.loop.inEventLoop && connection.isDispatching(self)
+        let flushFollows = sink.loop.inEventLoop && sink.isDispatching(self)
         let action = state.withLock { state in
             state.enqueue(chunks, bodyBytes: bodyBytes, isEnd: isEnd, isBounded: !isEnd, flushFollows: flushFollows)
         }
@@ -149,11 +172,11 @@ public final class HTTPResponseWriter: Sendable {
         case .none, .dropped:
             break
         case .scheduleFlush:
-            let connection = self.connection
-            connection.loop.execute { connection.flushWriter(self, resumesParsing: true) }
+            let sink = self.sink
+            sink.loop.execute { sink.flush(self) }
         case .overflow:
-            let connection = self.connection
-            connection.loop.execute { connection.close() }
+            let sink = self.sink
+            sink.loop.execute { sink.writerOverflowed(self) }
         }
     }
 

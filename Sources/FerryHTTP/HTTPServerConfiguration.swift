@@ -25,6 +25,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxPipelinedBytes: Int = 1 << 20
     /// Value of the `Server` header, or nil for none. Default nil.
     public var serverName: String?
+    /// HTTP/2 (h2c with prior knowledge, h2 through ALPN) and its limits. Enabled by default.
+    public var http2 = HTTP2Settings()
 
     public init(host: String = "0.0.0.0", port: Int = 8000) {
         self.host = host

@@ -18,7 +18,7 @@ public struct HTTPMethod: Sendable, Hashable, CustomStringConvertible, Expressib
     public var description: String { rawValue }
 }
 
-/// The protocol version of a request line: HTTP/1.0 or HTTP/1.1.
+/// The protocol version of a request: HTTP/1.0 or HTTP/1.1 (its request line), or HTTP/2.
 public struct HTTPVersion: Sendable, Hashable, CustomStringConvertible {
     public let major: Int
     public let minor: Int
@@ -30,6 +30,8 @@ public struct HTTPVersion: Sendable, Hashable, CustomStringConvertible {
 
     public static let http1_0 = HTTPVersion(major: 1, minor: 0)
     public static let http1_1 = HTTPVersion(major: 1, minor: 1)
+    /// Requests that arrived on an HTTP/2 stream.
+    public static let http2 = HTTPVersion(major: 2, minor: 0)
 
     public var description: String { "HTTP/\(major).\(minor)" }
 }

@@ -52,6 +52,8 @@ struct ResponseWriterState {
     var keepAlive = true
     var status: HTTPStatus?
     private(set) var bodyBytes = 0
+    /// The head as fields for an HTTP/2 sink, until the sink takes it.
+    private var pendingHead: ResponseHead?
 
     private var outbox: [[UInt8]] = []
     private var outboxBytes = 0
@@ -76,9 +78,11 @@ struct ResponseWriterState {
     // MARK: - Writing (any thread)
 
     /// Claims the right to write the head. - Throws: `.headAlreadyWritten` on a second call.
-    mutating func beginHead(status: HTTPStatus, keepAlive: Bool) throws(HTTPResponseWriterError)
+    mutating func beginHead(status: HTTPStatus, keepAlive: Bool, head: ResponseHead? = nil)
+        throws(HTTPResponseWriterError)
     {
         guard phase == .awaitingHead else { throw .headAlreadyWritten }
+        pendingHead = head
         phase = .streaming  // a whole response is enqueued with isEnd right after, under the same lock
         self.status = status
         self.keepAlive = keepAlive
@@ -96,7 +100,7 @@ struct ResponseWriterState {
         guard !isClosed, phase == .streaming else { return .dropped }
         let count = chunks.reduce(0) { $0 + $1.count }
         if isBounded && unsentBytes + count > maxBufferedBytes { return .overflow }
-        outbox.append(contentsOf: chunks)
+        for chunk in chunks where !chunk.isEmpty { outbox.append(chunk) }
         outboxBytes += count
         self.bodyBytes += bodyBytes
         if isEnd {
@@ -112,6 +116,8 @@ struct ResponseWriterState {
     // MARK: - The event loop's side
 
     struct TakenOutbox {
+        /// The head as fields (HTTP/2 sinks), the first time it is taken; nil for HTTP/1.1, whose head is bytes.
+        var head: ResponseHead?
         var chunks: [[UInt8]]
         /// The response ended with these bytes; the connection may read the next request.
         var isEnd: Bool
@@ -121,7 +127,9 @@ struct ResponseWriterState {
 
     /// Hands the queued bytes to the connection.
     mutating func takeOutbox() -> TakenOutbox {
-        var taken = TakenOutbox(chunks: outbox, isEnd: isFinishPending, keepAlive: keepAlive, finishCallbacks: [])
+        var taken = TakenOutbox(head: pendingHead, chunks: outbox, isEnd: isFinishPending, keepAlive: keepAlive,
+                                finishCallbacks: [])
+        pendingHead = nil
         outbox = []
         queuedBytes += outboxBytes
         outboxBytes = 0

@@ -49,6 +49,13 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Largest request body accepted, in bytes (larger gets 413).")
     var maxRequestBodyBytes = 32 << 20
 
+    @Flag(inversion: .prefixedEnableDisable,
+          help: "Serve HTTP/2 besides HTTP/1.1: h2c with prior knowledge on the same port (h2 through ALPN with TLS).")
+    var http2 = true
+
+    @Option(help: "HTTP/2 streams a client may have open on one connection (SETTINGS_MAX_CONCURRENT_STREAMS).")
+    var http2MaxConcurrentStreams = 100
+
     // MARK: Engine
     @Option(help: "Context length (default: the model's max_position_embeddings).")
     var maxModelLen: Int?
@@ -127,6 +134,9 @@ struct ServeOptions: ParsableArguments {
         }
         if let gpuMemoryUtilization, !(gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1) {
             throw ValidationError("--gpu-memory-utilization must be in (0, 1]")
+        }
+        guard (1...1_000_000).contains(http2MaxConcurrentStreams) else {
+            throw ValidationError("--http2-max-concurrent-streams must be in 1...1000000")
         }
         guard maxRequestBodyBytes > 0 else { throw ValidationError("--max-request-body-bytes must be positive") }
         guard ["auto", "float32", "float", "float16", "half", "bfloat16"].contains(dtype) else {

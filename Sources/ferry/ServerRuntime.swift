@@ -51,6 +51,8 @@ final class ServerRuntime: @unchecked Sendable {
         configuration.limits.maxBodyBytes = options.maxRequestBodyBytes
         configuration.numberOfEventLoops = min(4, max(1, CPUBackend.availableCores()))
         configuration.serverName = "ferry"
+        configuration.http2.isEnabled = options.http2
+        configuration.http2.maxConcurrentStreams = options.http2MaxConcurrentStreams
         server = HTTPServer(configuration: configuration,
                             responder: APIRoutes.responder(context: context, version: FerryVersion.current))
     }
