@@ -24,7 +24,7 @@ struct BenchCommand: ParsableCommand {
     var batchSize = 16
 
     func run() throws {
-        let backend = modelOptions.makeBackend()
+        let backend = try modelOptions.makeBackend()
         let clock = ContinuousClock()
         let loadStart = clock.now
         let loaded = try LoadedModel.load(path: try modelOptions.localModelPath(), backend: backend)
@@ -45,7 +45,7 @@ struct BenchCommand: ParsableCommand {
         print("model: \(modelOptions.model)")
         print("  \(config.modelType) · \(config.numHiddenLayers) layers · hidden \(config.hiddenSize) · "
               + "vocab \(vocab) · \(String(format: "%.1f", Double(model.weightBytes) / 1e6)) MB of weights per token")
-        print("threads: \(backend.numThreads)  (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "default"))")
+        print("backend: \(backend.name) · threads: \(backend.numThreads)  (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "default"))")
         print(String(format: "load: %.3f s", loadSeconds))
 
         // Warm-up: page in the weights, size the workspace.
@@ -60,10 +60,28 @@ struct BenchCommand: ParsableCommand {
         let batchRate = Double(batch.decodedTokens) / batch.decodeSeconds
         let peakRSS = ResourceUsage.peakResidentBytes()
 
-        // The machine's limits, measured now.
-        let bandwidth = try HardwareProbe.memoryBandwidth(backend: backend)
+        // The machine's limits, measured now: host STREAM triad and OpenBLAS sgemm on the CPU; device-to-device
+        // copy bandwidth and the library's GEMM (cuBLAS on CUDA) with the model's weight type on a GPU.
         let shapes = matmulShapes(config: config, tokens: prefillTokens)
-        let sgemm = try HardwareProbe.sgemmThroughput(shapes: shapes, threads: backend.numThreads)
+        let bandwidth: Double
+        let gemm: Double
+        let gemmName: String
+        if let cpu = backend as? CPUBackend {
+            bandwidth = try HardwareProbe.memoryBandwidth(backend: cpu)
+            gemm = try HardwareProbe.sgemmThroughput(shapes: shapes, threads: backend.numThreads)
+            gemmName = "sgemm"
+            print(String(format: "memory bandwidth (triad): %.1f GB/s · sgemm on the prefill shapes: %.1f GFLOP/s",
+                         bandwidth, gemm))
+        } else if let gpu = backend as? GPUBackend {
+            let type = model.matrixWeightType
+            bandwidth = try gpu.memoryBandwidth()
+            gemm = try gpu.gemmThroughput(shapes: shapes, type: type)
+            gemmName = gpu.platform == .cuda ? "cuBLAS" : "the library GEMM"
+            print("device \(gpu.deviceName): copy bandwidth " + String(format: "%.1f GB/s", bandwidth)
+                + " · \(gemmName) \(type) GEMM on the prefill shapes: " + String(format: "%.1f TFLOP/s", gemm / 1000))
+        } else {
+            throw ValidationError("bench does not know the limits of backend \(backend.name)")
+        }
         let layerFlops: Double = shapes.reduce(0.0) { $0 + 2.0 * Double($1.m * $1.n * $1.k) }
         // Causal attention: q·k and p·v over on average (tokens + 1) / 2 positions, 2 FLOPs per multiply-add.
         let attentionWidth = Double(config.numAttentionHeads * config.headDim)
@@ -73,10 +91,8 @@ struct BenchCommand: ParsableCommand {
         let prefillGflops = prefillFlops / prefill.prefillSeconds / 1e9
         let bound = bandwidth * 1e9 / Double(model.weightBytes)
 
-        print(String(format: "memory bandwidth (triad): %.1f GB/s · sgemm on the prefill shapes: %.1f GFLOP/s",
-                     bandwidth, sgemm))
-        print(String(format: "prefill %d tokens: %.1f tokens/s · %.1f GFLOP/s = %.0f%% of sgemm", prefillTokens,
-                     prefillRate, prefillGflops, 100 * prefillGflops / sgemm))
+        print(String(format: "prefill %d tokens: %.1f tokens/s · %.1f GFLOP/s = %.0f%% of ", prefillTokens,
+                     prefillRate, prefillGflops, 100 * prefillGflops / gemm) + gemmName)
         print(String(format: "decode batch 1: %.1f tokens/s = %.0f%% of the bandwidth bound (%.1f tokens/s)",
                      singleRate, 100 * singleRate / bound, bound))
         print(String(format: "decode batch %d: %.1f tokens/s aggregate = %.2f× batch 1", batchSize, batchRate,
