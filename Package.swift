@@ -31,9 +31,13 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .target(name: "CKernelsCPU", dependencies: ["CBLAS"], path: "Sources/CKernelsCPU", cSettings: optimizedC,
                 linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
+        // The C ABI of libferry_cuda.so / libferry_hip.so (built from kernels/ by scripts/build-gpu-kernels.sh) and
+        // the dlopen loader; the GPU libraries themselves are not SwiftPM targets.
+        .target(name: "CKernelsGPU", path: "Sources/CKernelsGPU", cSettings: optimizedC,
+                linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: - Swift modules, bottom up
-        .target(name: "FerryKernels", dependencies: ["CBLAS", "CKernelsCPU"], swiftSettings: swiftSettings),
+        .target(name: "FerryKernels", dependencies: ["CBLAS", "CKernelsCPU", "CKernelsGPU"], swiftSettings: swiftSettings),
         .target(name: "FerryTokenizer", swiftSettings: swiftSettings),
         .target(name: "FerryModel", dependencies: ["FerryKernels"], swiftSettings: swiftSettings),
         .target(name: "FerryScheduling", swiftSettings: swiftSettings),

@@ -19,6 +19,14 @@ fi
 if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q avx512f /proc/cpuinfo 2>/dev/null; then
     export OPENBLAS_CORETYPE=SkylakeX
 fi
+# The GPU kernel libraries (CUDA 13 wheels' nvcc, Debian's hipcc): built in CI, or when asked, so the compile is
+# checked and the host-side tests load the real libraries (which report "no device" on a machine without a GPU).
+# FERRY_BUILD_GPU_KERNELS=1 builds them outside CI, =0 skips them in CI.
+if [ "${FERRY_BUILD_GPU_KERNELS:-${CI:-}}" = "1" ] || [ "${FERRY_BUILD_GPU_KERNELS:-${CI:-}}" = "true" ]; then
+    "$root/scripts/build-gpu-kernels.sh" cuda hip
+fi
+# The GPU kernels' bodies on the CPU against double-precision references (no GPU, no CUDA toolkit needed).
+"$root/scripts/test-gpu-kernels-on-cpu.sh"
 # No full Foundation in the product (it would bring ICU back into the static binary).
 "$root/scripts/check-no-foundation.sh"
 swift build --build-tests "$@"

@@ -79,7 +79,7 @@ public final class CPUBackend: ComputeBackend, @unchecked Sendable {
                     headDim: headDim, dataType: dataType)
     }
 
-    public func download(_ tensor: Tensor) -> [Float] {
+    public func download(_ tensor: Tensor) throws(KernelError) -> [Float] {
         Array(UnsafeBufferPointer(start: tensor.pointer, count: tensor.count))
     }
 

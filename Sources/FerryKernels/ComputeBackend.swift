@@ -61,6 +61,14 @@ public protocol ComputeBackend: AnyObject, Sendable {
     func attention(query: Tensor, cache: KVCache, layer: Int, metadata: AttentionMetadata, numHeads: Int,
                    scale: Float, slidingWindow: Int?, into out: Tensor) throws(KernelError)
 
-    /// Copies a tensor back to host memory (waits for the device).
-    func download(_ tensor: Tensor) -> [Float]
+    /// Copies a tensor back to host memory (waits for the device). On a GPU this also reports a failure of an
+    /// earlier non-throwing call (rmsNorm, rope, add, ...) of the step.
+    func download(_ tensor: Tensor) throws(KernelError) -> [Float]
+
+    /// Free and total bytes of the device's memory; nil for host memory (the CPU backend).
+    var deviceMemory: (free: Int, total: Int)? { get }
+}
+
+extension ComputeBackend {
+    public var deviceMemory: (free: Int, total: Int)? { nil }
 }

@@ -27,8 +27,18 @@ public final class KVCache: @unchecked Sendable {
     package let keys: [DeviceBuffer]
     package let values: [DeviceBuffer]
 
-    public init(numLayers: Int, numBlocks: Int, blockSize: Int, numKVHeads: Int, headDim: Int,
-                dataType: KVCacheDataType = .float32) throws(KernelError)
+    public convenience init(numLayers: Int, numBlocks: Int, blockSize: Int, numKVHeads: Int, headDim: Int,
+                            dataType: KVCacheDataType = .float32) throws(KernelError)
+    {
+        try self.init(numLayers: numLayers, numBlocks: numBlocks, blockSize: blockSize, numKVHeads: numKVHeads,
+                      headDim: headDim, dataType: dataType) { bytes throws(KernelError) in
+            try DeviceBuffer(byteCount: bytes, zeroed: false)
+        }
+    }
+
+    /// A cache whose K and V buffers come from `allocate` (bytes → buffer): device memory on a GPU backend.
+    package init(numLayers: Int, numBlocks: Int, blockSize: Int, numKVHeads: Int, headDim: Int,
+                 dataType: KVCacheDataType, allocate: (Int) throws(KernelError) -> DeviceBuffer) throws(KernelError)
     {
         guard numLayers > 0, numBlocks > 0, blockSize > 0, numKVHeads > 0, headDim > 0 else {
             throw .invalidArgument("KV cache dimensions must be positive")
@@ -44,8 +54,8 @@ public final class KVCache: @unchecked Sendable {
         var keys: [DeviceBuffer] = []
         var values: [DeviceBuffer] = []
         for _ in 0..<numLayers {
-            keys.append(try DeviceBuffer(byteCount: bytes, zeroed: false))
-            values.append(try DeviceBuffer(byteCount: bytes, zeroed: false))
+            keys.append(try allocate(bytes))
+            values.append(try allocate(bytes))
         }
         self.keys = keys
         self.values = values

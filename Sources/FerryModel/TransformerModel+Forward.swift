@@ -72,7 +72,7 @@ extension TransformerModel {
         try backend.gatherRows(x, rows: batch.logitsIndices, into: selected)
         backend.rmsNorm(selected, weight: weights.finalNorm, epsilon: epsilon, into: selected)
         try backend.matmul(selected, weights.lmHead, into: logits)
-        return backend.download(logits)
+        return try backend.download(logits)
     }
 
     /// The workspace, grown when a step needs more rows than it has.

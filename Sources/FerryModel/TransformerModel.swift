@@ -40,6 +40,9 @@ public final class TransformerModel: @unchecked Sendable {
                               headDim: config.headDim, dataType: kvCacheDataType)
     }
 
+    /// The storage type of the layers' matrices on the backend (BF16 for quantized files on a GPU).
+    public var matrixWeightType: WeightType { weights.layers.first?.qProj.type ?? .f32 }
+
     /// Bytes of weights read for one decoded token (every matrix once).
     public var weightBytes: Int { weights.byteCount }
 }

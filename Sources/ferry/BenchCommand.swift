@@ -24,7 +24,7 @@ struct BenchCommand: ParsableCommand {
     var batchSize = 16
 
     func run() throws {
-        let backend = modelOptions.makeBackend()
+        let backend = try modelOptions.makeBackend()
         let clock = ContinuousClock()
         let loadStart = clock.now
         let loaded = try LoadedModel.load(path: try modelOptions.localModelPath(), backend: backend)
@@ -45,7 +45,7 @@ struct BenchCommand: ParsableCommand {
         print("model: \(modelOptions.model)")
         print("  \(config.modelType) · \(config.numHiddenLayers) layers · hidden \(config.hiddenSize) · "
               + "vocab \(vocab) · \((Double(model.weightBytes) / 1e6).fixed(1)) MB of weights per token")
-        print("threads: \(backend.numThreads)  (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "default"))")
+        print("backend: \(backend.name) · threads: \(backend.numThreads)  (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "default"))")
         print("load: \(loadSeconds.fixed(3)) s")
 
         // Warm-up: page in the weights, size the workspace.
@@ -60,10 +60,28 @@ struct BenchCommand: ParsableCommand {
         let batchRate = Double(batch.decodedTokens) / batch.decodeSeconds
         let peakRSS = ResourceUsage.peakResidentBytes()
 
-        // The machine's limits, measured now.
-        let bandwidth = try HardwareProbe.memoryBandwidth(backend: backend)
+        // The machine's limits, measured now: host STREAM triad and OpenBLAS sgemm on the CPU; device-to-device
+        // copy bandwidth and the library's GEMM (cuBLAS on CUDA) with the model's weight type on a GPU.
         let shapes = matmulShapes(config: config, tokens: prefillTokens)
-        let sgemm = try HardwareProbe.sgemmThroughput(shapes: shapes, threads: backend.numThreads)
+        let bandwidth: Double
+        let gemm: Double
+        let gemmName: String
+        if let cpu = backend as? CPUBackend {
+            bandwidth = try HardwareProbe.memoryBandwidth(backend: cpu)
+            gemm = try HardwareProbe.sgemmThroughput(shapes: shapes, threads: backend.numThreads)
+            gemmName = "sgemm"
+            print("memory bandwidth (triad): \(bandwidth.fixed(1)) GB/s · sgemm on the prefill shapes: "
+                  + "\(gemm.fixed(1)) GFLOP/s")
+        } else if let gpu = backend as? GPUBackend {
+            let type = model.matrixWeightType
+            bandwidth = try gpu.memoryBandwidth()
+            gemm = try gpu.gemmThroughput(shapes: shapes, type: type)
+            gemmName = gpu.platform == .cuda ? "cuBLAS" : "the library GEMM"
+            print("device \(gpu.deviceName): copy bandwidth \(bandwidth.fixed(1)) GB/s"
+                + " · \(gemmName) \(type) GEMM on the prefill shapes: \((gemm / 1000).fixed(1)) TFLOP/s")
+        } else {
+            throw ValidationError("bench does not know the limits of backend \(backend.name)")
+        }
         let layerFlops: Double = shapes.reduce(0.0) { $0 + 2.0 * Double($1.m * $1.n * $1.k) }
         // Causal attention: q·k and p·v over on average (tokens + 1) / 2 positions, 2 FLOPs per multiply-add.
         let attentionWidth = Double(config.numAttentionHeads * config.headDim)
@@ -73,10 +91,8 @@ struct BenchCommand: ParsableCommand {
         let prefillGflops = prefillFlops / prefill.prefillSeconds / 1e9
         let bound = bandwidth * 1e9 / Double(model.weightBytes)
 
-        print("memory bandwidth (triad): \(bandwidth.fixed(1)) GB/s · sgemm on the prefill shapes: "
-              + "\(sgemm.fixed(1)) GFLOP/s")
         print("prefill \(prefillTokens) tokens: \(prefillRate.fixed(1)) tokens/s · \(prefillGflops.fixed(1)) GFLOP/s = "
-              + "\((100 * prefillGflops / sgemm).fixed(0))% of sgemm")
+              + "\((100 * prefillGflops / gemm).fixed(0))% of " + gemmName)
         print("decode batch 1: \(singleRate.fixed(1)) tokens/s = \((100 * singleRate / bound).fixed(0))% of the "
               + "bandwidth bound (\(bound.fixed(1)) tokens/s)")
         print("decode batch \(batchSize): \(batchRate.fixed(1)) tokens/s aggregate = "

@@ -39,7 +39,8 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try LoadedModel.load(path: try modelOptions.localModelPath(), backend: modelOptions.makeBackend())
+        let loaded = try LoadedModel.load(path: try modelOptions.localModelPath(),
+                                          backend: try modelOptions.makeBackend())
         var parameters = loaded.defaultSamplingParameters
         if let temperature { parameters.temperature = temperature }
         if let topP { parameters.topP = topP }

@@ -15,7 +15,12 @@ enum ModelLoading {
     static func load(modelPath: String, root: String? = nil, options: ServeOptions, logger: Logger,
                      metrics: ServerMetrics) throws -> ServingModel
     {
-        let backend = CPUBackend(numThreads: options.threads)
+        let selection = try DeviceSelection.open(options.device, threads: options.threads)
+        let backend = selection.backend
+        logger.info("device", metadata: ["backend": "\(backend.name)", "why": "\(selection.reason)"])
+        if backend.deviceMemory == nil, options.gpuMemoryUtilization != nil {
+            logger.warning("--gpu-memory-utilization has no effect on the CPU and is ignored")
+        }
         let loaded = try LoadedModel.load(path: modelPath, backend: backend)
         let config = loaded.model.config
         let maxModelLen = options.maxModelLen ?? config.maxPositionEmbeddings
@@ -24,7 +29,8 @@ enum ModelLoading {
                 + "max_position_embeddings (\(config.maxPositionEmbeddings))")
         }
         let sizing = try KVCacheSizing(
-            memoryBytes: options.kvCacheMemoryBytes, fraction: options.kvCacheMemoryFraction,
+            memoryBytes: try options.kvCacheMemoryBytes ?? gpuKVCacheBudget(loaded.model, options: options,
+                                                                             maxModelLen: maxModelLen, logger: logger), fraction: options.kvCacheMemoryFraction,
             bytesPerToken: loaded.model.kvBytesPerToken, blockSize: options.blockSize, maxModelLen: maxModelLen,
             maxNumSeqs: options.maxNumSeqs)
         var scheduling = SchedulerConfig(numBlocks: sizing.numBlocks, maxModelLen: maxModelLen)
@@ -52,6 +58,36 @@ enum ModelLoading {
         return ServingModel(engine: engine, tokenizer: loaded.tokenizer, chatTemplate: template,
                             eosTokenIds: loaded.eosTokenIds, maxModelLen: maxModelLen, generationDefaults: defaults,
                             root: root ?? modelPath)
+    }
+
+    /// On a GPU, the KV cache's bytes: `--gpu-memory-utilization` (default 0.9, the issue's; vLLM's is now 0.92) of
+    /// the device's total memory, less what is already used (weights, other processes) and a reserve for the
+    /// activations of a full step. vLLM sizes the same way after profiling a forward pass. nil on the CPU.
+    static func gpuKVCacheBudget(_ model: TransformerModel, options: ServeOptions, maxModelLen: Int, logger: Logger)
+        throws -> Int?
+    {
+        guard let memory = model.backend.deviceMemory else { return nil }
+        let utilization = options.gpuMemoryUtilization ?? 0.9
+        let c = model.config
+        let tokens = max(options.maxNumBatchedTokens, options.blockSize)
+        let perToken = 3 * c.hiddenSize + 4 * c.numAttentionHeads * c.headDim + 2 * c.intermediateSize
+        let activations = 4 * tokens * perToken + 2 * tokens * c.intermediateSize * 5 / 4
+            + 4 * options.maxNumSeqs * (c.hiddenSize + c.vocabSize)
+        let runtimeReserve = 512 << 20  // cuBLAS workspace, the runtime's own allocations, fragmentation
+        let allowed = Int(Double(memory.total) * utilization)
+        let used = memory.total - memory.free
+        let budget = allowed - used - activations - runtimeReserve
+        logger.info("GPU memory", metadata: [
+            "total_mb": "\(memory.total >> 20)", "used_mb": "\(used >> 20)", "utilization": "\(utilization)",
+            "activations_mb": "\(activations >> 20)", "kv_cache_mb": "\(max(budget, 0) >> 20)",
+        ])
+        guard budget > 0 else {
+            throw ValidationErrorMessage("--gpu-memory-utilization \(utilization) leaves no room for the KV cache: "
+                + "\(used >> 20) MiB of \(memory.total >> 20) MiB are in use after loading the weights and a step "
+                + "needs \((activations + runtimeReserve) >> 20) MiB more; raise --gpu-memory-utilization or lower "
+                + "--max-num-batched-tokens / --max-num-seqs")
+        }
+        return budget
     }
 
     /// `--chat-template` (a file, or the template itself), else the tokenizer's.

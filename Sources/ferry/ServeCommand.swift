@@ -20,7 +20,6 @@ struct ServeCommand: ParsableCommand {
         LoggingSystem.bootstrap { LineLogHandler(label: $0, json: json) }
         let logger = Logger(label: "ferry")
         for (flag, given) in [("--trust-remote-code", options.trustRemoteCode),
-                              ("--gpu-memory-utilization", options.gpuMemoryUtilization != nil),
                               ("--enforce-eager", options.enforceEager)] where given {
             logger.warning("\(flag) has no effect on this server and is ignored")
         }

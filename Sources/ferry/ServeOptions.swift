@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
 import FerryHTTP
+import FerryKernels
 import FoundationEssentials
 
 /// `ferry serve`'s flags, with vLLM's names and defaults (VLLM-COMPAT §2) where vLLM has the flag.
@@ -109,6 +110,12 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Compute threads (default: the cores available to the process).")
     var threads: Int?
 
+    @Option(help: "Where the model runs: auto (a GPU when its kernel library and a device are present, else the CPU), cpu, cuda or hip.")
+    var device: ComputeDevice = .auto
+
+    @Option(help: "On a GPU: the fraction of the device's memory this server may use (weights, activations, KV cache); the KV cache gets what is left (default 0.9).")
+    var gpuMemoryUtilization: Double?
+
     // MARK: Shutdown
     @Option(help: "On SIGTERM/SIGINT: 'immediate' aborts in-flight requests; 'drain' lets them finish.")
     var shutdownMode = "immediate"
@@ -122,7 +129,6 @@ struct ServeOptions: ParsableArguments {
     // MARK: vLLM flags accepted for compatibility
     @Flag(help: .hidden) var trustRemoteCode = false
     @Option(help: .hidden) var tensorParallelSize = 1
-    @Option(help: .hidden) var gpuMemoryUtilization: Double?
     @Flag(help: .hidden) var enforceEager = false
     @Flag(help: .hidden) var disableLogStats = false
 
@@ -145,6 +151,9 @@ struct ServeOptions: ParsableArguments {
         if let maxModelLen, maxModelLen < 1 { throw ValidationError("--max-model-len must be positive") }
         guard kvCacheMemoryFraction > 0, kvCacheMemoryFraction <= 1 else {
             throw ValidationError("--kv-cache-memory-fraction must be in (0, 1]")
+        }
+        if let gpuMemoryUtilization, !(gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1) {
+            throw ValidationError("--gpu-memory-utilization must be in (0, 1]")
         }
         guard (1...1_000_000).contains(http2MaxConcurrentStreams) else {
             throw ValidationError("--http2-max-concurrent-streams must be in 1...1000000")

@@ -39,13 +39,21 @@ final class EventCollector: @unchecked Sendable {  // guarded by `lock`
     }
 }
 
+/// The backend these tests run on: the CPU, or the GPU named by `FERRY_TEST_DEVICE=cuda|hip` (the kernel library
+/// from `FERRY_KERNELS_PATH`, e.g. `.build/gpu`), so the same fixtures and tolerances check a GPU backend.
+func testBackend(threads: Int) throws -> any ComputeBackend {
+    let name = ProcessInfo.processInfo.environment["FERRY_TEST_DEVICE"] ?? "cpu"
+    let device = try #require(ComputeDevice(rawValue: name), "FERRY_TEST_DEVICE must be cpu, cuda or hip")
+    return try DeviceSelection.open(device, threads: threads).backend
+}
+
 @Suite(.enabled(if: SharedData.isAvailable, "needs ../shared/models/stories260K"))
 struct EngineTests {
     let model: TransformerModel
 
     init() throws {
         model = try TransformerModel.load(path: try #require(SharedData.path("models/stories260K")).path,
-                                          backend: CPUBackend(numThreads: 2))
+                                          backend: testBackend(threads: 2))
     }
 
     /// 32 prompts of 1 to 150 tokens (some sharing a prefix) with 4 to 40 greedy tokens each.

@@ -29,6 +29,14 @@ struct ModelFixtureCase {
     }
 }
 
+/// The backend these tests run on: the CPU, or the GPU named by `FERRY_TEST_DEVICE=cuda|hip` (the kernel library
+/// from `FERRY_KERNELS_PATH`, e.g. `.build/gpu`), so the same fixtures and tolerances check a GPU backend.
+func testBackend(threads: Int) throws -> any ComputeBackend {
+    let name = ProcessInfo.processInfo.environment["FERRY_TEST_DEVICE"] ?? "cpu"
+    let device = try #require(ComputeDevice(rawValue: name), "FERRY_TEST_DEVICE must be cpu, cuda or hip")
+    return try DeviceSelection.open(device, threads: threads).backend
+}
+
 /// Runs a model on one sequence over a private paged cache.
 struct FixtureRunner {
     let model: TransformerModel
@@ -36,7 +44,7 @@ struct FixtureRunner {
 
     init(_ relativePath: String, threads: Int = 2) throws {
         let path = try #require(SharedData.path(relativePath)).path
-        model = try TransformerModel.load(path: path, backend: CPUBackend(numThreads: threads))
+        model = try TransformerModel.load(path: path, backend: testBackend(threads: threads))
     }
 
     /// Logits of every prompt position. Shape: [prompt.count, vocab].
