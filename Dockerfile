@@ -41,8 +41,9 @@ FROM debian:bookworm-slim
 # libopenblas0-pthread: sgemm (brings libgfortran5, libquadmath0); libstdc++6 and libgcc-s1 are in the base.
 # libssl3: TLS (--ssl-certfile); libnghttp2-14: HTTP/2; libcurl4: downloads from the Hugging Face hub. ca-certificates: TLS to the Hugging Face Hub. coreutils (in the base) provides the `sleep` of the preStop hook.
 # Ferry links libopenblas.so.0 only: the package's reference-API copies libblas.so.3 and liblapack.so.3 (7.4 MB)
-# leave with their update-alternatives entries (a dpkg path-exclude would break the package's postinst). apt's
-# logs and debconf's backup files go too.
+# leave with their update-alternatives entries (a dpkg path-exclude would break the package's postinst). The
+# `openssl` command (1 MB), which ca-certificates needs only while it installs, goes too: Ferry links libssl, and no
+# probe or hook runs the command. apt's logs and debconf's backup files go as well.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libopenblas0-pthread libssl3 libnghttp2-14 libcurl4 ca-certificates \
@@ -50,6 +51,7 @@ RUN apt-get update \
            triplet=$(basename "$(dirname "$(dirname "$library")")"); \
            update-alternatives --remove "$(basename "$library")-$triplet" "$library" && rm -f "$library"; \
        done \
+    && rm -f /usr/bin/openssl \
     && rm -rf /var/lib/apt/lists/* /var/cache/debconf/*-old /var/log/apt /var/log/dpkg.log \
     && groupadd --system --gid 10001 ferry \
     && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home --shell /usr/sbin/nologin ferry \

@@ -160,7 +160,14 @@ fi
 # ---- Ferry image ----------------------------------------------------------------------------------------------
 say "building $image from the Dockerfile (a release build: 1-2 minutes on 2 cores)"
 build_started=$(date +%s)
-podman build --pull=never "${cache_flags[@]}" -v "$package_mirror:$package_mirror:ro" -t "$image" -f Dockerfile .
+# --iidfile: only a build that finished writes the id, so an interrupted one can never pass off the previous image.
+rm -f "$work/image-id"
+podman build --pull=never "${cache_flags[@]}" -v "$package_mirror:$package_mirror:ro" -t "$image" \
+    --iidfile "$work/image-id" -f Dockerfile . || die "podman build failed"
+[ -s "$work/image-id" ] || die "podman build did not finish (no image id written)"
+built_id=$(cat "$work/image-id")
+[ "$(podman image inspect --format '{{.Id}}' "$image")" = "${built_id#sha256:}" ] \
+    || die "$image is not the image just built ($built_id)"
 build_seconds=$(($(date +%s) - build_started))
 size_bytes=$(podman image inspect --format '{{.Size}}' "$image")
 say "built $image in ${build_seconds} s; size $((size_bytes / 1000000)) MB ($size_bytes bytes)"
