@@ -212,6 +212,14 @@ import Testing
     }
 }
 
+/// A test client whose received bytes can be read exactly, plain (`RawClient`) or through TLS (`TLSClient`).
+protocol ExactReader {
+    func readExactly(_ count: Int) throws -> [UInt8]
+}
+
+extension RawClient: ExactReader {}
+extension TLSClient: ExactReader {}
+
 /// Hand-built HTTP/2 frames for the tests above.
 enum H2 {
     static func frame(type: UInt8, flags: UInt8, stream: UInt32, payload: [UInt8]) -> [UInt8] {
@@ -239,27 +247,33 @@ enum H2 {
 
     /// Reads frames until `stream` ends; returns its header block and body. Frames of other streams are skipped,
     /// so with several streams open use `readResponses`.
-    static func readResponse(_ client: RawClient, stream: UInt32) throws -> Response {
+    static func readResponse(_ client: some ExactReader, stream: UInt32) throws -> Response {
         try readResponses(client, streams: [stream])[stream]!
     }
 
     /// Reads frames until every stream in `streams` ended, keeping each one's frames apart: the server
     /// multiplexes, so responses end in the order their handlers finish, not the order they were asked for.
-    static func readResponses(_ client: RawClient, streams: Set<UInt32>) throws -> [UInt32: Response] {
+    static func readResponses(_ client: some ExactReader, streams: Set<UInt32>) throws -> [UInt32: Response] {
         var responses: [UInt32: Response] = [:]
         var open = streams
         while !open.isEmpty {
-            let header = try client.readExactly(9)
-            let length = Int(header[0]) << 16 | Int(header[1]) << 8 | Int(header[2])
-            let id = UInt32(header[5] & 0x7f) << 24 | UInt32(header[6]) << 16 | UInt32(header[7]) << 8
-                | UInt32(header[8])
-            let payload = try client.readExactly(length)
-            guard open.contains(id) else { continue }
-            if header[3] == 1 { responses[id, default: ([], [])].headerBlock += payload }
-            if header[3] == 0 { responses[id, default: ([], [])].body += payload }
-            if header[3] == 3 { throw RawClient.ClientError(description: "stream \(id) reset") }
-            if header[3] <= 1 && header[4] & 1 != 0 { open.remove(id) }
+            let frame = try readFrame(client)
+            guard open.contains(frame.stream) else { continue }
+            if frame.type == 1 { responses[frame.stream, default: ([], [])].headerBlock += frame.payload }
+            if frame.type == 0 { responses[frame.stream, default: ([], [])].body += frame.payload }
+            if frame.type == 3 { throw RawClient.ClientError(description: "stream \(frame.stream) reset") }
+            if frame.type <= 1 && frame.flags & 1 != 0 { open.remove(frame.stream) }
         }
         return responses
+    }
+
+    /// Reads one frame.
+    static func readFrame(_ client: some ExactReader) throws
+        -> (type: UInt8, flags: UInt8, stream: UInt32, payload: [UInt8])
+    {
+        let header = try client.readExactly(9)
+        let length = Int(header[0]) << 16 | Int(header[1]) << 8 | Int(header[2])
+        let id = UInt32(header[5] & 0x7f) << 24 | UInt32(header[6]) << 16 | UInt32(header[7]) << 8 | UInt32(header[8])
+        return (header[3], header[4], id, try client.readExactly(length))
     }
 }
