@@ -67,7 +67,7 @@ final class TLSSession {
                     filled += count
                     continue
                 }
-                stop = outcome(of: 0, operation: "SSL_read")
+                stop = outcome(of: 0, operation: "SSL_read", direction: .read)
                 return
             }
         }
@@ -90,7 +90,7 @@ final class TLSSession {
             terminal = .failed(.plainHTTPRequest)
             throw .plainHTTPRequest
         }
-        return try end(outcome(of: result, operation: "TLS handshake"))
+        return try end(outcome(of: result, operation: "TLS handshake", direction: .read))
     }
 
     private func negotiatedProtocol() -> String? {
@@ -137,7 +137,7 @@ final class TLSSession {
             }
         }
         if wrote == 1 { return .processed(written) }
-        return try end(outcome(of: wrote, operation: "SSL_write"))
+        return try end(outcome(of: wrote, operation: "SSL_write", direction: .write))
     }
 
     /// Sends `close_notify` once, best effort (a full socket or a gone peer just skips it).
@@ -152,7 +152,9 @@ final class TLSSession {
     // MARK: - Errors
 
     /// Classifies a failed OpenSSL call (`result` ≤ 0).
-    private func outcome(of result: Int32, operation: String) -> TransportResult {
+    /// - Parameter direction: the call's own direction, waited for when the socket itself said `EAGAIN` without
+    ///   OpenSSL naming one (a write must wait for writable: waiting for readable could wait forever).
+    private func outcome(of result: Int32, operation: String, direction: TransportInterest) -> TransportResult {
         let savedErrno = errno
         switch SSL_get_error(ssl, result) {
         case SSL_ERROR_WANT_READ:
@@ -169,7 +171,7 @@ final class TLSSession {
                 return .endOfFile
             }
             if savedErrno == EAGAIN || savedErrno == EWOULDBLOCK || savedErrno == EINTR {
-                return .wouldBlock(.read)
+                return .wouldBlock(direction)
             }
             terminal = .failed(.system(IOError(errnoCode: savedErrno, function: operation)))
             return .endOfFile

@@ -82,10 +82,44 @@ import Testing
             try client.send(HTTPConnection.http2Preface + H2.frame(type: 4, flags: 0, stream: 0, payload: []))
             try client.send(H2.frame(type: 1, flags: 5, stream: 1, payload: H2.request("GET", "/stream")))
             try client.send(H2.frame(type: 1, flags: 5, stream: 3, payload: H2.request("GET", "/stream")))
+            let responses = try H2.readResponses(client, streams: [1, 3])
             for id: UInt32 in [1, 3] {
-                let response = try H2.readResponse(client, stream: id)
-                #expect(String(decoding: response.body, as: UTF8.self) == "data: 0\n\ndata: 1\n\ndata: 2\n\n")
+                #expect(String(decoding: responses[id]?.body ?? [], as: UTF8.self)
+                        == "data: 0\n\ndata: 1\n\ndata: 2\n\n")
             }
+        }
+    }
+
+    @Test func aLaterStreamIsAnsweredWhileAnEarlierOneWaits() async throws {
+        let releaseFirst = Signal()
+        var router = HTTPRouter()
+        router.add(.get, "/waits") { _, writer in
+            DispatchQueue.global().async {
+                _ = releaseFirst.wait(seconds: 5)
+                guard let stream = try? writer.startStream() else { return }
+                stream.write("late")
+                stream.finish()
+            }
+        }
+        router.add(.get, "/now") { _, writer in
+            DispatchQueue.global().async {
+                guard let stream = try? writer.startStream() else { return }
+                stream.write("early")
+                stream.finish()
+            }
+        }
+        try await withServer(responder: router) { _, port in
+            let client = try RawClient(port: port)
+            try client.send(HTTPConnection.http2Preface + H2.frame(type: 4, flags: 0, stream: 0, payload: []))
+            try client.send(H2.frame(type: 1, flags: 5, stream: 1, payload: H2.request("GET", "/waits"))
+                            + H2.frame(type: 1, flags: 5, stream: 3, payload: H2.request("GET", "/now")))
+            // Stream 3's whole response comes while stream 1 has sent nothing: no head-of-line blocking, and a
+            // client reading stream 1 first must keep stream 3's frames (`readResponses`), not skip them.
+            let early = try H2.readResponses(client, streams: [3])
+            #expect(String(decoding: early[3]?.body ?? [], as: UTF8.self) == "early")
+            releaseFirst.fire()
+            let late = try H2.readResponses(client, streams: [1])
+            #expect(String(decoding: late[1]?.body ?? [], as: UTF8.self) == "late")
         }
     }
 
@@ -178,6 +212,14 @@ import Testing
     }
 }
 
+/// A test client whose received bytes can be read exactly, plain (`RawClient`) or through TLS (`TLSClient`).
+protocol ExactReader {
+    func readExactly(_ count: Int) throws -> [UInt8]
+}
+
+extension RawClient: ExactReader {}
+extension TLSClient: ExactReader {}
+
 /// Hand-built HTTP/2 frames for the tests above.
 enum H2 {
     static func frame(type: UInt8, flags: UInt8, stream: UInt32, payload: [UInt8]) -> [UInt8] {
@@ -200,21 +242,38 @@ enum H2 {
         return block
     }
 
-    /// Reads frames until `stream` ends; returns its header block and body.
-    static func readResponse(_ client: RawClient, stream: UInt32) throws -> (headerBlock: [UInt8], body: [UInt8]) {
-        var headerBlock: [UInt8] = []
-        var body: [UInt8] = []
-        while true {
-            let header = try client.readExactly(9)
-            let length = Int(header[0]) << 16 | Int(header[1]) << 8 | Int(header[2])
-            let id = UInt32(header[5] & 0x7f) << 24 | UInt32(header[6]) << 16 | UInt32(header[7]) << 8
-                | UInt32(header[8])
-            let payload = try client.readExactly(length)
-            guard id == stream else { continue }
-            if header[3] == 1 { headerBlock += payload }
-            if header[3] == 0 { body += payload }
-            if header[3] == 3 { throw RawClient.ClientError(description: "stream \(stream) reset") }
-            if header[3] <= 1 && header[4] & 1 != 0 { return (headerBlock, body) }
+    /// A stream's response as read off the wire.
+    typealias Response = (headerBlock: [UInt8], body: [UInt8])
+
+    /// Reads frames until `stream` ends; returns its header block and body. Frames of other streams are skipped,
+    /// so with several streams open use `readResponses`.
+    static func readResponse(_ client: some ExactReader, stream: UInt32) throws -> Response {
+        try readResponses(client, streams: [stream])[stream]!
+    }
+
+    /// Reads frames until every stream in `streams` ended, keeping each one's frames apart: the server
+    /// multiplexes, so responses end in the order their handlers finish, not the order they were asked for.
+    static func readResponses(_ client: some ExactReader, streams: Set<UInt32>) throws -> [UInt32: Response] {
+        var responses: [UInt32: Response] = [:]
+        var open = streams
+        while !open.isEmpty {
+            let frame = try readFrame(client)
+            guard open.contains(frame.stream) else { continue }
+            if frame.type == 1 { responses[frame.stream, default: ([], [])].headerBlock += frame.payload }
+            if frame.type == 0 { responses[frame.stream, default: ([], [])].body += frame.payload }
+            if frame.type == 3 { throw RawClient.ClientError(description: "stream \(frame.stream) reset") }
+            if frame.type <= 1 && frame.flags & 1 != 0 { open.remove(frame.stream) }
         }
+        return responses
+    }
+
+    /// Reads one frame.
+    static func readFrame(_ client: some ExactReader) throws
+        -> (type: UInt8, flags: UInt8, stream: UInt32, payload: [UInt8])
+    {
+        let header = try client.readExactly(9)
+        let length = Int(header[0]) << 16 | Int(header[1]) << 8 | Int(header[2])
+        let id = UInt32(header[5] & 0x7f) << 24 | UInt32(header[6]) << 16 | UInt32(header[7]) << 8 | UInt32(header[8])
+        return (header[3], header[4], id, try client.readExactly(length))
     }
 }

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""A small raw HTTP/2 (h2c, prior knowledge) client on the `h2` package, for cases curl cannot make: resets,
-flow-control violations, more streams than allowed, and watching GOAWAY."""
+"""A small raw HTTP/2 client on the `h2` package (h2c with prior knowledge, or h2 over TLS chosen through ALPN), for
+cases curl cannot make: resets, flow-control violations, more streams than allowed, and watching GOAWAY."""
 import json
 import socket
+import ssl
 import struct
 import time
 
@@ -13,8 +14,19 @@ import h2.settings
 
 
 class H2Client:
-    def __init__(self, port: int, host: str = "127.0.0.1", initial_window: int | None = None):
+    def __init__(self, port: int, host: str = "127.0.0.1", initial_window: int | None = None,
+                 tls_ca: str | None = None):
+        """With `tls_ca` (a CA file) the client speaks TLS offering only "h2" through ALPN; `alpn` is what the
+        server chose. A TCP end without TLS close_notify then reads as an error (`end` says how the server ended)."""
         self.sock = socket.create_connection((host, port), timeout=30)
+        self.scheme = "https" if tls_ca else "http"
+        self.alpn = None
+        if tls_ca:
+            context = ssl.create_default_context(cafile=tls_ca)
+            context.set_alpn_protocols(["h2"])
+            self.sock = context.wrap_socket(self.sock, server_hostname=host, suppress_ragged_eofs=False)
+            self.alpn = self.sock.selected_alpn_protocol()
+        self.end = None  # "close" (FIN, or TLS close_notify), "reset", or "unclean TLS end"
         self.authority = f"{host}:{port}"
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
         self.responses: dict[int, dict] = {}
@@ -40,7 +52,7 @@ class H2Client:
     def request(self, method: str, path: str, body: bytes | None = None, headers: list | None = None,
                 end_stream: bool = True, flush: bool = True) -> int:
         stream_id = self.conn.get_next_available_stream_id()
-        fields = [(":method", method), (":path", path), (":scheme", "http"), (":authority", self.authority)]
+        fields = [(":method", method), (":path", path), (":scheme", self.scheme), (":authority", self.authority)]
         if body is not None:
             fields += [("content-type", "application/json"), ("content-length", str(len(body)))]
         fields += headers or []
@@ -64,10 +76,14 @@ class H2Client:
         self.sock.settimeout(timeout)
         try:
             data = self.sock.recv(65536)
+            end = "close"
         except ConnectionResetError:
-            data = b""
+            data, end = b"", "reset"
+        except ssl.SSLEOFError:
+            data, end = b"", "unclean TLS end"
         if not data:
             self.closed = True
+            self.end = end
             return False
         self.buffer += data
         while len(self.buffer) >= 9:

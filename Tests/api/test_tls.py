@@ -9,6 +9,7 @@ import ssl
 import subprocess
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import openai
@@ -16,6 +17,7 @@ import pytest
 import requests
 
 from conftest import FERRY, Server, needs_shared, shared
+from h2client import H2Client, sse_texts
 
 pytestmark = needs_shared
 STORIES = str(shared("models/stories260K"))
@@ -330,3 +332,88 @@ def test_h2load_100_streams_over_tls_through_alpn(tls_smol):
     assert "Application protocol: h2" in result.stdout, result.stdout
     assert "requests: 500 total, 500 started, 500 done, 500 succeeded, 0 failed" in result.stdout, result.stdout
     assert "status codes: 500 2xx" in result.stdout, result.stdout
+
+
+# MARK: - HTTP/2 over TLS (ALPN "h2"): resets, flow control and drain through the TLS transport
+
+LONG_SSE = {"prompt": "Once upon a time", "max_tokens": 450, "temperature": 0, "ignore_eos": True, "stream": True}
+
+
+def metrics_text(server: Server) -> str:
+    with urllib.request.urlopen(server.base + "/metrics", timeout=5, context=server.ssl_context) as response:
+        return response.read().decode()
+
+
+def wait_for_aborts_and_free_blocks(server: Server, aborts: int) -> tuple[str, float | None]:
+    """Polls /metrics (10 s at most) until `aborts` requests finished as aborted and the KV cache is empty."""
+    deadline = time.monotonic() + 10
+    metrics, usage = "", None
+    while time.monotonic() < deadline:
+        metrics = metrics_text(server)
+        lines = [line for line in metrics.splitlines() if line.startswith("vllm:kv_cache_usage_perc{")]
+        usage = float(lines[0].split()[-1]) if lines else None
+        if f'finished_reason="abort"}} {aborts}.0' in metrics and usage == 0.0:
+            break
+        time.sleep(0.1)
+    return metrics, usage
+
+
+def test_h2_over_tls_a_reset_mid_sse_frees_its_blocks_and_a_small_window_holds_the_stream(certs):
+    server = Server(STORIES, *certs.server_args(), ca=certs.ca)
+    try:
+        client = H2Client(server.port, tls_ca=certs.ca)
+        assert client.alpn == "h2"
+        stream_id = client.post_json("/v1/completions", LONG_SSE)
+        client.read_until(lambda: client.responses[stream_id]["body"].count(b"data: ") >= 6)
+        client.reset(stream_id)  # RST_STREAM CANCEL mid-stream, inside TLS records
+        metrics, usage = wait_for_aborts_and_free_blocks(server, aborts=1)
+        assert 'finished_reason="abort"} 1.0' in metrics
+        assert usage == 0.0
+        again = client.request("GET", "/live")  # the TLS connection serves on
+        client.read_until(lambda: client.done(again))
+        assert client.responses[again]["status"] == 200
+        client.close()
+
+        # Back-pressure through TLS: a 512-byte window holds the stream until the client grants more.
+        slow = H2Client(server.port, initial_window=512, tls_ca=certs.ca)
+        payload = {**LONG_SSE, "max_tokens": 60}
+        stream_id = slow.post_json("/v1/completions", payload)
+        slow.read_until(lambda: len(slow.responses[stream_id]["body"]) >= 512)
+        deadline = time.monotonic() + 1.5  # the whole generation takes far less: only the window holds it back
+        while time.monotonic() < deadline:
+            try:
+                assert slow.read_once(timeout=0.1)
+            except TimeoutError:
+                pass
+        response = slow.responses[stream_id]
+        assert len(response["body"]) == 512 and not response["ended"]
+        slow.grant(stream_id, 1 << 20)
+        slow.read_until(lambda: slow.done(stream_id))
+        text, done = sse_texts(response["body"])
+        assert response["ended"] and done and text
+        slow.close()
+    finally:
+        server.stop()
+
+
+def test_drain_over_h2_over_tls_sends_goaway_finishes_the_stream_then_close_notify(certs):
+    server = Server(STORIES, *certs.server_args(), "--shutdown-mode", "drain", "--shutdown-drain-timeout", "60",
+                    ca=certs.ca)
+    try:
+        client = H2Client(server.port, tls_ca=certs.ca)
+        assert client.alpn == "h2"
+        stream_id = client.post_json("/v1/completions", {**LONG_SSE, "max_tokens": 300})
+        client.read_until(lambda: client.responses[stream_id]["body"].count(b"data: ") >= 3)
+        server.signal(signal.SIGTERM)
+        client.read_until(lambda: client.goaway is not None and client.done(stream_id))
+        assert client.goaway == (0, stream_id)  # NO_ERROR, last stream id = the one in flight
+        response = client.responses[stream_id]
+        assert response["reset"] is None and response["ended"]
+        text, done = sse_texts(response["body"])
+        assert done and text
+        client.read_until(lambda: client.closed, timeout=10)
+        assert client.end == "close"  # TLS close_notify before the TCP end, not a bare FIN or a reset
+        assert server.process.wait(timeout=10) == 0
+        client.close()
+    finally:
+        server.stop()

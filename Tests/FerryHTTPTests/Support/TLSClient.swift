@@ -143,7 +143,7 @@ final class TLSClient {
         }
     }
 
-    private func readExactly(_ count: Int) throws -> [UInt8] {
+    func readExactly(_ count: Int) throws -> [UInt8] {
         while buffer.count < count {
             guard try fill() else { throw TLSClientError(description: "closed after \(buffer.count)/\(count)") }
         }
