@@ -38,20 +38,22 @@ let package = Package(
 
         // MARK: - Swift modules, bottom up
         .target(name: "FerryKernels", dependencies: ["CBLAS", "CKernelsCPU", "CKernelsGPU"], swiftSettings: swiftSettings),
-        .target(name: "FerryTokenizer", swiftSettings: swiftSettings),
-        .target(name: "FerryModel", dependencies: ["FerryKernels"], swiftSettings: swiftSettings),
+        // Small helpers the FoundationEssentials-only modules share (file error text, trimming, fixed decimals, sleep).
+        .target(name: "FerryBasics", swiftSettings: swiftSettings),
+        .target(name: "FerryTokenizer", dependencies: ["FerryBasics"], swiftSettings: swiftSettings),
+        .target(name: "FerryModel", dependencies: ["FerryKernels", "FerryBasics"], swiftSettings: swiftSettings),
         .target(name: "FerryScheduling", swiftSettings: swiftSettings),
-        .target(name: "FerryEngine", dependencies: ["FerryModel", "FerryScheduling", "FerryTokenizer"],
+        .target(name: "FerryEngine", dependencies: ["FerryModel", "FerryScheduling", "FerryTokenizer", "FerryBasics"],
                 swiftSettings: swiftSettings),
         .target(name: "FerryHTTP", dependencies: ["COpenSSL", "CNghttp2"], swiftSettings: swiftSettings),
-        .target(name: "FerryHub", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        .target(name: "FerryHub", dependencies: ["CCurl", "FerryBasics"], swiftSettings: swiftSettings),
         .target(name: "FerryOpenAI", dependencies: ["FerryHTTP", "FerryEngine", "FerryTokenizer", "FerryScheduling"],
                 swiftSettings: swiftSettings),
         .executableTarget(
             name: "ferry",
             dependencies: [
                 "FerryOpenAI", "FerryHTTP", "FerryEngine", "FerryModel", "FerryTokenizer", "FerryKernels",
-                "FerryScheduling", "FerryHub",
+                "FerryScheduling", "FerryHub", "FerryBasics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import FerryBasics
 import FoundationEssentials
 
 /// How many KV blocks to allocate: from an explicit byte budget, or a fraction of the memory available to the

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import FerryBasics
 import FoundationEssentials
 
 /// Brings one file of a snapshot into the cache: the blob (downloaded, resumed, verified, renamed), then the link.

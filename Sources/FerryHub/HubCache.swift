@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import FerryBasics
 import FoundationEssentials
 
 /// The hub cache of one repo, laid out exactly as huggingface_hub writes it, so Python tools and Ferry share it:

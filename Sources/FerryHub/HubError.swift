@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import FerryBasics
 import FoundationEssentials
 
 /// Why a model could not be had from the Hugging Face hub or its cache. Every case's description is a message for

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import FerryBasics
 import FoundationEssentials
 
 /// Turns a model on the hub into a local path Ferry's loader reads: the snapshot folder of a safetensors repo, or

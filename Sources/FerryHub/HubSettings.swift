@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import FerryBasics
 import FoundationEssentials
 
 /// Where the hub is, who we are to it, where its cache lives, and the limits of every transfer.

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import FerryBasics
 import FoundationEssentials
 
 /// Problems found while decoding a config that the decoder cannot attach a file name to; `decodeConfig` maps them

@@ -4,7 +4,7 @@ extension Double {
     /// The value with exactly `digits` decimals (`%.{digits}f` for display: progress, sizes, timings), rounded half
     /// away from zero on the scaled value. Limit: `digits` in 0...9 and magnitudes below 9e9; others, and
     /// non-finite values, fall back to Swift's shortest representation.
-    func fixed(_ digits: Int) -> String {
+    public func fixed(_ digits: Int) -> String {
         guard isFinite, (0...9).contains(digits), abs(self) < 9e9 else { return "\(self)" }
         var scale: Int64 = 1
         for _ in 0..<digits { scale *= 10 }

@@ -3,10 +3,10 @@
 extension StringProtocol {
     /// The text without leading and trailing whitespace and newlines (Foundation's
     /// `trimmingCharacters(in: .whitespacesAndNewlines)`, which FoundationEssentials lacks).
-    func trimmingWhitespace() -> String { trimming(where: { $0.properties.isWhitespace }) }
+    public func trimmingWhitespace() -> String { trimming(where: { $0.properties.isWhitespace }) }
 
     /// The text without leading and trailing scalars for which `isTrimmed` holds.
-    func trimming(where isTrimmed: (Unicode.Scalar) -> Bool) -> String {
+    public func trimming(where isTrimmed: (Unicode.Scalar) -> Bool) -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !isTrimmed($0) }),
             let last = scalars.lastIndex(where: { !isTrimmed($0) })

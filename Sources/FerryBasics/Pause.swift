@@ -7,7 +7,7 @@ import Darwin
 
 /// Blocks the calling thread for `seconds` (Foundation's `Thread.sleep(forTimeInterval:)`, which
 /// FoundationEssentials lacks); a signal interrupting the sleep resumes it for the time left.
-func pause(seconds: Double) {
+public func pause(seconds: Double) {
     guard seconds > 0, seconds.isFinite else { return }
     let whole = seconds.rounded(.down)
     var request = timespec(tv_sec: Int(whole), tv_nsec: Int((seconds - whole) * 1e9))
