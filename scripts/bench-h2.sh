@@ -60,9 +60,7 @@ do {
 dispatchMain()
 SWIFT
 echo "bench-h2: compiling the release bench server (swiftc -O, whole module)" >&2
-flock /tmp/ferry-build.lock swiftc -O -wmo -swift-version 6 -enable-upcoming-feature ExistentialAny \
-    -module-name FerryHTTPBench -I "$root/Sources/CNghttp2" -lnghttp2 \
-    "$root"/Sources/FerryHTTP/*.swift "$work/bench/main.swift" -o "$work/bench/ferry-http-bench"
+"$root/scripts/build-http-bench.sh" "$work/bench/main.swift" "$work/bench/ferry-http-bench"
 
 FERRY_HTTP_BENCH_PORT=$port "$work/bench/ferry-http-bench" >"$work/server.log" 2>&1 &
 server_pid=$!

@@ -71,9 +71,7 @@ print("listening on \(server.localAddress!)")
 dispatchMain()
 EOF
     echo "bench-http: compiling the release bench server (swiftc -O, whole module)" >&2
-    flock /tmp/ferry-build.lock swiftc -O -wmo -swift-version 6 -enable-upcoming-feature ExistentialAny -module-name FerryHTTPBench \
-        -I "$root/Sources/CNghttp2" -lnghttp2 -I "$root/Sources/COpenSSL" \
-        "$root"/Sources/FerryHTTP/*.swift "$work/bench/main.swift" -o "$work/bench/ferry-http-bench"
+    "$root/scripts/build-http-bench.sh" "$work/bench/main.swift" "$work/bench/ferry-http-bench"
     server_command=("$work/bench/ferry-http-bench")
 fi
 

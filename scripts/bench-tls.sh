@@ -112,9 +112,7 @@ print("listening on \(server.localAddress!)")
 dispatchMain()
 EOF
 echo "bench-tls: compiling the release bench server (swiftc -O, whole module)" >&2
-flock /tmp/ferry-build.lock swiftc -O -wmo -swift-version 6 -enable-upcoming-feature ExistentialAny \
-    -module-name FerryTLSBench -I "$root/Sources/COpenSSL" "$root"/Sources/FerryHTTP/*.swift "$work/bench/main.swift" \
-    -o "$work/bench/ferry-tls-bench"
+"$root/scripts/build-http-bench.sh" "$work/bench/main.swift" "$work/bench/ferry-tls-bench"
 
 wait_for() {  # URL
     for _ in $(seq 300); do
