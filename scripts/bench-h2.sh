@@ -28,13 +28,9 @@ command -v wrk >/dev/null || missing+=(wrk)
 command -v h2load >/dev/null || missing+=(nghttp2-client)
 command -v curl >/dev/null || missing+=(curl)
 dpkg-query -W -f='${Status}' libnghttp2-dev 2>/dev/null | grep -q "install ok installed" || missing+=(libnghttp2-dev)
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    echo "bench-h2: installing ${missing[*]}" >&2
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+# shellcheck source=lib/apt-install.sh
+source "$(dirname "$0")/lib/apt-install.sh"
+apt_install bench-h2 "${missing[@]}"
 ulimit -n 8192 2>/dev/null || true
 
 mkdir -p "$work/bench"

@@ -40,13 +40,9 @@ missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    echo "bench-tls: installing ${missing[*]}" >&2
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+# shellcheck source=lib/apt-install.sh
+source "$(dirname "$0")/lib/apt-install.sh"
+apt_install bench-tls "${missing[@]}"
 ulimit -n 8192 2>/dev/null || true
 
 # --- credentials: a CA and a server certificate for 127.0.0.1 (RSA 2048, as most deployments) ---------------------
